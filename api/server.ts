@@ -1,0 +1,42 @@
+import http from 'node:http';
+import type { Express } from 'express';
+import { StartupError } from '../platform/processes.ts';
+
+export interface ApiServer {
+  server: http.Server;
+  url: string;
+  /** Stops accepting connections and waits for in-flight requests, then drops idle keep-alives. */
+  close(timeoutMs?: number): Promise<void>;
+}
+
+export async function listen(app: Express, port: number, host: string): Promise<ApiServer> {
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EADDRINUSE') {
+        reject(
+          new StartupError(
+            `Port ${port} on ${host} is already in use, so the API cannot start there.\n` +
+              `  Find the process with: ss -ltnp 'sport = :${port}'\n  Then stop it, or set PORT to a free port.`,
+          ),
+        );
+      } else reject(err);
+    });
+    server.listen(port, host, () => resolve());
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    server,
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`,
+    close: (timeoutMs = 10_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest, pendingMigrations, rollbackAll } from '../platform/migrate.ts';
+import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
+
+const dataModel = [
+  'users',
+  'refresh_tokens',
+  'api_keys',
+  'audit_log',
+  'settings',
+  'segments',
+  'customers',
+  'orders',
+  'consents',
+  'suppressions',
+  'campaigns',
+  'actions',
+  'sends',
+  'analytics_events',
+  'webhook_receipts',
+  'outbox',
+];
+
+async function tables(t: TestDatabase): Promise<string[]> {
+  const rows = await t
+    .db('information_schema.tables')
+    .where({ table_schema: 'public', table_type: 'BASE TABLE' })
+    .whereNot('table_name', 'like', 'knex_%')
+    .pluck('table_name');
+  return rows.sort();
+}
+
+describe('migrations', () => {
+  let t: TestDatabase;
+  beforeAll(async () => {
+    t = await createTestDatabase({ migrated: false });
+  });
+  afterAll(async () => t.drop());
+
+  it('go up, all the way down, and up again', async () => {
+    expect(await pendingMigrations(t.db)).not.toHaveLength(0);
+    await migrateToLatest(t.db);
+    expect(await tables(t)).toEqual([...dataModel].sort());
+    expect(await pendingMigrations(t.db)).toEqual([]);
+
+    await rollbackAll(t.db);
+    expect(await tables(t)).toEqual([]);
+
+    await migrateToLatest(t.db);
+    expect(await tables(t)).toEqual([...dataModel].sort());
+  });
+
+  it('index every foreign key', async () => {
+    // A foreign key column without an index whose first column it is makes deletes and joins scan.
+    const unindexed = await t.db.raw<{ rows: { table_name: string; column_name: string }[] }>(`
+      select c.conrelid::regclass::text as table_name, a.attname as column_name
+      from pg_constraint c
+      join pg_attribute a on a.attrelid = c.conrelid and a.attnum = c.conkey[1]
+      where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+        and not exists (
+          select 1 from pg_index i where i.indrelid = c.conrelid and i.indkey[0] = c.conkey[1]
+        )`);
+    expect(unindexed.rows).toEqual([]);
+  });
+
+  it('reject data that breaks the rules of the model', async () => {
+    const [customer] = await t.db('customers').insert({ external_id: 'C-1' }).returning('id');
+    await expect(t.db('customers').insert({ external_id: 'C-1' })).rejects.toThrow(/unique/);
+    await expect(
+      t.db('users').insert({ email: 'a@example.com', password_hash: 'x', role: 'superuser' }),
+    ).rejects.toThrow(/users_role_check/);
+    await expect(
+      t.db('consents').insert({ customer_id: customer.id, channel: 'fax', status: 'opted_in', source: 'test' }),
+    ).rejects.toThrow(/consents_channel_check/);
+    await expect(
+      t
+        .db('campaigns')
+        .insert({ name: 'x', type: 'win_back', starts_on: '2026-12-01', time_zone: 'UTC', audience_size: 0 }),
+    ).rejects.toThrow(/campaigns_audience_size_check/);
+    await t.db('users').insert({ email: 'Admin@Example.com', password_hash: 'x', role: 'admin' });
+    await expect(
+      t.db('users').insert({ email: 'admin@example.com', password_hash: 'x', role: 'user' }),
+    ).rejects.toThrow(/users_email_unique/);
+  });
+});

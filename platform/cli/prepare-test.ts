@@ -1,0 +1,23 @@
+import { buildTemporalCli, findTemporalCli, goAvailable, missingCliHelp } from '../../temporal/cli.ts';
+import { installTestServer, isTestServerInstalled } from '../../temporal/test-server.ts';
+
+/**
+ * Runs before `npm test`: makes sure the Temporal dev server binary and the Java time-skipping
+ * test server are on this machine (built/fetched once, then cached), so a fresh clone needs no
+ * manual set-up.
+ */
+if (!process.env.TEMPORAL_ADDRESS && !findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined)) {
+  if (!goAvailable()) {
+    console.error(missingCliHelp);
+    process.exit(1);
+  }
+  const { seconds, path } = buildTemporalCli((line) => console.log(line));
+  console.log(`Temporal CLI built in ${seconds.toFixed(1)} s: ${path}`);
+}
+if (!isTestServerInstalled()) {
+  const started = Date.now();
+  const wrapper = installTestServer();
+  console.log(
+    `Temporal time-skipping test server installed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${wrapper}`,
+  );
+}

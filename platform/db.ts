@@ -1,0 +1,27 @@
+import knex, { type Knex } from 'knex';
+import pg from 'pg';
+
+export type Db = Knex;
+
+// Postgres `numeric` (money) and `bigint` (counts) arrive as strings by default. Counts fit in a
+// JS number; money stays a string so that no rounding happens before domain code decides how.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+/** The one database handle of a process. Callers pass it down; nothing else opens a pool. */
+export function createDb(connectionString: string, poolMax = 10): Db {
+  return knex({
+    client: 'pg',
+    connection: { connectionString, application_name: 'liquor-marketing-agent' },
+    pool: { min: 0, max: poolMax },
+    acquireConnectionTimeout: 10_000,
+  });
+}
+
+export async function isDatabaseReachable(db: Db): Promise<boolean> {
+  try {
+    await db.raw('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle: every workflow the platform runs is exported here.
+export { selfCheckWorkflow } from './self-check.ts';
