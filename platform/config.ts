@@ -37,6 +37,11 @@ const schema = z.object({
   TEMPORAL_UI_PORT: port.default(8233),
 
   ADMIN_EMAIL: z.string().email().default('admin@example.com'),
+  /** Region assumed for phone numbers written without a country code (ISO 3166-1 alpha-2). */
+  DEFAULT_PHONE_REGION: z
+    .string()
+    .regex(/^[A-Z]{2}$/, 'a two-letter country code such as US')
+    .default('US'),
   STORE_TIME_ZONE: z
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone')
