@@ -38,6 +38,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests inspect arbitrary JSON responses.
+    files: ['**/*.test.ts', 'platform/testing/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     files: ['**/*.js'],
     languageOptions: { globals: globals.node },
   },

@@ -1,36 +1,31 @@
 import { randomUUID } from 'node:crypto';
+import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
+import { auditTrail } from './audit.ts';
+import type { ApiKeys } from './auth/api-keys.ts';
+import { authenticate } from './auth/middleware.ts';
+import type { Sessions } from './auth/sessions.ts';
+import type { AccessTokens } from './auth/tokens.ts';
+import { HttpProblem, sendProblem } from './problem.ts';
+import { apiKeysRouter } from './routes/api-keys.ts';
+import { auditLogRouter } from './routes/audit-log.ts';
+import { authRouter } from './routes/auth.ts';
 import { healthRouter, type ReadinessProbe } from './routes/health.ts';
+
+export { HttpProblem } from './problem.ts';
 
 export interface ApiDeps {
   db: Db;
   log: Logger;
   /** Temporal reachability, from the process's one Temporal client. */
   temporalReady: ReadinessProbe;
-}
-
-/** The problem+json body (RFC 9457) every error response uses. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  requestId: string;
-}
-
-export class HttpProblem extends Error {
-  readonly status: number;
-  readonly title: string;
-  readonly detail?: string;
-  constructor(status: number, title: string, detail?: string) {
-    super(detail ?? title);
-    this.status = status;
-    this.title = title;
-    this.detail = detail;
-  }
+  tokens: AccessTokens;
+  sessions: Sessions;
+  apiKeys: ApiKeys;
+  loginAttemptsPerMinute?: number;
 }
 
 const requestId: RequestHandler = (req, res, next) => {
@@ -41,37 +36,36 @@ const requestId: RequestHandler = (req, res, next) => {
   next();
 };
 
-function sendProblem(res: express.Response, status: number, title: string, detail?: string): void {
-  const body: Problem = {
-    type: 'about:blank',
-    title,
-    status,
-    ...(detail ? { detail } : {}),
-    instance: res.req.originalUrl,
-    requestId: String(res.locals.requestId),
-  };
-  res.status(status).type('application/problem+json').json(body);
-}
-
 export function createApp(deps: ApiDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
+  app.use(helmet());
   app.use(express.json({ limit: '1mb' }));
+  app.use(cookieParser());
+  app.use(authenticate({ tokens: deps.tokens, apiKeys: deps.apiKeys }));
+  app.use(auditTrail({ db: deps.db, log: deps.log }));
 
   app.use(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
+  app.use(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
+  app.use(apiKeysRouter({ apiKeys: deps.apiKeys }));
+  app.use(auditLogRouter({ db: deps.db }));
 
-  app.use('/api', (_req, res) => sendProblem(res, 404, 'Not Found', 'No such API route.'));
+  app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
 
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
-    if (err instanceof HttpProblem) return sendProblem(res, err.status, err.title, err.detail);
+    if (err instanceof HttpProblem) {
+      for (const [name, value] of Object.entries(err.headers ?? {})) res.setHeader(name, value);
+      return sendProblem(res, { status: err.status, title: err.title, detail: err.detail, errors: err.errors });
+    }
     const status = (err as { status?: number }).status;
     if (status && status >= 400 && status < 500) {
-      return sendProblem(res, status, (err as Error).name || 'Bad Request', (err as Error).message);
+      // Body-parser errors: malformed JSON, a body over the limit, a wrong charset.
+      return sendProblem(res, { status, title: 'Bad Request', detail: (err as Error).message });
     }
     deps.log.error({ err, requestId: res.locals.requestId, path: req.path }, 'unhandled error');
-    sendProblem(res, 500, 'Internal Server Error');
+    sendProblem(res, { status: 500, title: 'Internal Server Error' });
   };
   app.use(onError);
   return app;

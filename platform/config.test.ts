@@ -30,7 +30,7 @@ describe('config', () => {
 
   it('has no default for any secret', () => {
     const c = parseConfig({}) as Record<string, unknown>;
-    const secretish = Object.keys(c).filter((k) => /PASSWORD|SECRET|API_KEY|TOKEN/.test(k));
+    const secretish = Object.keys(c).filter((k) => /(PASSWORD|SECRET|API_KEY|AUTH_TOKEN)$/.test(k));
     expect(secretish.filter((k) => c[k] !== undefined)).toEqual([]);
   });
 });

@@ -36,6 +36,18 @@ const schema = z.object({
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
 
+  /** Signs access tokens. Unset: read AUTH_SECRET_FILE, else generated once under DATA_DIR. */
+  AUTH_SECRET: z.preprocess(blankIsUnset, z.string().min(32, 'at least 32 characters').optional()),
+  AUTH_SECRET_FILE: optionalString,
+  ACCESS_TOKEN_MINUTES: z.coerce.number().int().min(1).max(60).default(15),
+  REFRESH_TOKEN_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+  LOGIN_LOCKOUT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(15),
   ADMIN_EMAIL: z.string().email().default('admin@example.com'),
   /** Region assumed for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   DEFAULT_PHONE_REGION: z

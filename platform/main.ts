@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createApp } from '../api/app.ts';
 import { ensureFirstAdmin } from '../api/auth/first-admin.ts';
 import { listen } from '../api/server.ts';
+import { createApiServices } from '../api/services.ts';
 import { connectTemporalClient, isTemporalReachable } from '../temporal/client.ts';
 import { ensureNamespace } from '../temporal/namespace.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
@@ -120,7 +121,12 @@ async function main(): Promise<void> {
   let apiUrl = '(not started: ROLE=worker)';
   if (cfg.ROLE !== 'worker') {
     const api = await listen(
-      createApp({ db, log, temporalReady: () => isTemporalReachable(temporal.connection, cfg.TEMPORAL_NAMESPACE) }),
+      createApp({
+        db,
+        log,
+        temporalReady: () => isTemporalReachable(temporal.connection, cfg.TEMPORAL_NAMESPACE),
+        ...createApiServices(db, cfg),
+      }),
       cfg.PORT,
       cfg.HOST,
     );

@@ -1,27 +1,22 @@
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectTemporalClient, isTemporalReachable, type TemporalClient } from '../../temporal/client.ts';
 import { createDb } from '../../platform/db.ts';
+import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
-import { temporalTestTarget, testLog } from '../../platform/testing/temporal.ts';
-import { createApp } from '../app.ts';
-import { listen, type ApiServer } from '../server.ts';
+import { temporalTestTarget } from '../../platform/testing/temporal.ts';
 
 describe('health checks', () => {
   let t: TestDatabase;
   let temporal: TemporalClient;
-  let api: ApiServer;
+  let api: TestApi;
 
   beforeAll(async () => {
     t = await createTestDatabase();
     const target = temporalTestTarget();
     temporal = await connectTemporalClient(target.address, target.namespace);
-    const app = createApp({
-      db: t.db,
-      log: testLog,
+    api = await startTestApi(t.db, {
       temporalReady: () => isTemporalReachable(temporal.connection, target.namespace),
     });
-    api = await listen(app, 0, '127.0.0.1');
   });
   afterAll(async () => {
     await api.close();
@@ -42,18 +37,10 @@ describe('health checks', () => {
   });
 
   it('answers /readyz with 503 and names the dependency that is down', async () => {
-    const { port } = api.server.address() as AddressInfo;
-    expect(port).toBeGreaterThan(0);
     const deadDb = createDb('postgres://nobody:wrong@127.0.0.1:1/nothing', 1);
-    const unreachable = await listen(
-      createApp({
-        db: deadDb,
-        log: testLog,
-        temporalReady: () => isTemporalReachable(temporal.connection, 'no-such-namespace'),
-      }),
-      0,
-      '127.0.0.1',
-    );
+    const unreachable = await startTestApi(deadDb, {
+      temporalReady: () => isTemporalReachable(temporal.connection, 'no-such-namespace'),
+    });
     try {
       const res = await fetch(`${unreachable.url}/readyz`);
       expect(res.status).toBe(503);

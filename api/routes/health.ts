@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { route } from '../auth/middleware.ts';
 import { isDatabaseReachable, type Db } from '../../platform/db.ts';
 
 export type ReadinessProbe = () => Promise<boolean>;
@@ -10,10 +11,10 @@ export type ReadinessProbe = () => Promise<boolean>;
  */
 export function healthRouter(deps: { db: Db; temporalReady: ReadinessProbe }): Router {
   const router = Router();
-  router.get('/healthz', (_req, res) => {
+  route(router, 'GET /healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  router.get('/readyz', async (_req, res) => {
+  route(router, 'GET /readyz', async (_req, res) => {
     const [postgres, temporal] = await Promise.all([isDatabaseReachable(deps.db), deps.temporalReady()]);
     const ready = postgres && temporal;
     res.status(ready ? 200 : 503).json({

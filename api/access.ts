@@ -1,0 +1,38 @@
+import type { ApiKeyScope } from './auth/api-keys.ts';
+import type { Role } from './auth/roles.ts';
+
+/**
+ * The one route × role table. Every API route is registered through `route()` with a key from
+ * here, so a route cannot exist without a rule, and one test walks the whole table with every
+ * role, no token, an expired token and a tampered token.
+ *
+ * `public` routes authenticate by other means (a password, a refresh token, a provider signature,
+ * a signed link) or reveal nothing. `apiKey` names the scope an API key needs; without it, API
+ * keys are refused.
+ */
+export type AccessRule = { public: true } | { roles: readonly Role[]; apiKey?: ApiKeyScope };
+
+const everyone = ['user', 'manager', 'admin'] as const;
+const admins = ['admin'] as const;
+
+export const accessTable = {
+  'GET /healthz': { public: true },
+  'GET /readyz': { public: true },
+
+  'POST /api/auth/login': { public: true },
+  'POST /api/auth/refresh': { public: true },
+  'POST /api/auth/logout': { public: true },
+  'GET /api/auth/me': { roles: everyone },
+
+  'GET /api/api-keys': { roles: admins },
+  'POST /api/api-keys': { roles: admins },
+  'DELETE /api/api-keys/:id': { roles: admins },
+
+  'GET /api/audit-log': { roles: admins },
+} as const satisfies Record<string, AccessRule>;
+
+export type RouteKey = keyof typeof accessTable;
+
+export function ruleFor(key: string): AccessRule | undefined {
+  return (accessTable as Record<string, AccessRule>)[key];
+}

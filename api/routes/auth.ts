@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { Router, type CookieOptions, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, route } from '../auth/middleware.ts';
+import { AuthFailure, type SessionTokens, type Sessions } from '../auth/sessions.ts';
+import { HttpProblem, parseOr400 } from '../problem.ts';
+
+const credentials = z.strictObject({ email: z.string().trim().max(320), password: z.string().min(1).max(1024) });
+// API clients send the refresh token in the body; the web app's is in its httpOnly cookie.
+const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200).optional() });
+
+const cookieBase: CookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/' };
+
+function setSessionCookies(res: Response, session: SessionTokens): void {
+  res.cookie(ACCESS_COOKIE, session.accessToken, { ...cookieBase, maxAge: session.expiresIn * 1000 });
+  res.cookie(REFRESH_COOKIE, session.refreshToken, {
+    ...cookieBase,
+    path: '/api/auth',
+    expires: session.refreshExpiresAt,
+  });
+  // Readable by the web app's script, which echoes it in X-CSRF-Token (double submit).
+  res.cookie(CSRF_COOKIE, randomBytes(24).toString('base64url'), { ...cookieBase, httpOnly: false });
+}
+
+function clearSessionCookies(res: Response): void {
+  res.clearCookie(ACCESS_COOKIE, cookieBase);
+  res.clearCookie(REFRESH_COOKIE, { ...cookieBase, path: '/api/auth' });
+  res.clearCookie(CSRF_COOKIE, { ...cookieBase, httpOnly: false });
+}
+
+function toProblem(err: unknown): unknown {
+  if (!(err instanceof AuthFailure)) return err;
+  if (err.reason === 'locked') {
+    return new HttpProblem(429, 'Too Many Requests', err.message, {
+      headers: { 'retry-after': String(err.retryAfterSeconds ?? 60) },
+    });
+  }
+  return new HttpProblem(401, 'Unauthorized', err.message);
+}
+
+function presentedRefreshToken(req: Request, body: z.infer<typeof refreshBody>): string | undefined {
+  return body.refreshToken ?? (req.cookies as Record<string, string> | undefined)?.[REFRESH_COOKIE];
+}
+
+function meta(req: Request) {
+  return { userAgent: req.get('user-agent'), ip: req.ip };
+}
+
+export function authRouter(deps: { sessions: Sessions; loginAttemptsPerMinute: number }): Router {
+  const router = Router();
+  // Per-address limit on top of the per-account lockout, against password spraying.
+  const loginLimit = rateLimit({
+    windowMs: 60_000,
+    limit: deps.loginAttemptsPerMinute,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    handler: (_req, _res, next) => next(new HttpProblem(429, 'Too Many Requests', 'Too many login attempts.')),
+  });
+
+  route(router, 'POST /api/auth/login', loginLimit, async (req, res) => {
+    const { email, password } = parseOr400(credentials, req.body);
+    res.locals.audit = { email: email.toLowerCase() };
+    try {
+      const session = await deps.sessions.login(email, password, meta(req));
+      res.locals.audit.entityId = session.user.id;
+      setSessionCookies(res, session);
+      res.json({
+        accessToken: session.accessToken,
+        refreshToken: session.refreshToken,
+        tokenType: 'Bearer',
+        expiresIn: session.expiresIn,
+        user: session.user,
+      });
+    } catch (err) {
+      throw toProblem(err);
+    }
+  });
+
+  route(router, 'POST /api/auth/refresh', async (req, res) => {
+    const token = presentedRefreshToken(req, parseOr400(refreshBody, req.body ?? {}));
+    if (!token) throw new HttpProblem(401, 'Unauthorized', 'No refresh token.');
+    try {
+      const session = await deps.sessions.refresh(token, meta(req));
+      res.locals.audit = { entityId: session.user.id };
+      setSessionCookies(res, session);
+      res.json({
+        accessToken: session.accessToken,
+        refreshToken: session.refreshToken,
+        tokenType: 'Bearer',
+        expiresIn: session.expiresIn,
+        user: session.user,
+      });
+    } catch (err) {
+      clearSessionCookies(res);
+      throw toProblem(err);
+    }
+  });
+
+  route(router, 'POST /api/auth/logout', async (req, res) => {
+    const token = presentedRefreshToken(req, parseOr400(refreshBody, req.body ?? {}));
+    if (token) await deps.sessions.logout(token);
+    clearSessionCookies(res);
+    res.status(204).end();
+  });
+
+  route(router, 'GET /api/auth/me', (_req, res) => {
+    res.json({ principal: res.locals.principal });
+  });
+
+  return router;
+}
