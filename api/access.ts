@@ -13,6 +13,7 @@ import type { Role } from './auth/roles.ts';
 export type AccessRule = { public: true } | { roles: readonly Role[]; apiKey?: ApiKeyScope };
 
 const everyone = ['user', 'manager', 'admin'] as const;
+const managers = ['manager', 'admin'] as const;
 const admins = ['admin'] as const;
 
 export const accessTable = {
@@ -29,6 +30,11 @@ export const accessTable = {
   'DELETE /api/api-keys/:id': { roles: admins },
 
   'GET /api/audit-log': { roles: admins },
+
+  'GET /api/customers': { roles: everyone, apiKey: 'read' },
+  'GET /api/customers/:id': { roles: everyone, apiKey: 'read' },
+  'GET /api/segments': { roles: everyone, apiKey: 'read' },
+  'PUT /api/segments/:id': { roles: managers },
 } as const satisfies Record<string, AccessRule>;
 
 export type RouteKey = keyof typeof accessTable;

@@ -13,6 +13,8 @@ import { HttpProblem, sendProblem } from './problem.ts';
 import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
+import { customersRouter } from './routes/customers.ts';
+import { segmentsRouter } from './routes/segments.ts';
 import { healthRouter, type ReadinessProbe } from './routes/health.ts';
 
 export { HttpProblem } from './problem.ts';
@@ -51,6 +53,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
   app.use(apiKeysRouter({ apiKeys: deps.apiKeys }));
   app.use(auditLogRouter({ db: deps.db }));
+  app.use(customersRouter({ db: deps.db }));
+  app.use(segmentsRouter({ db: deps.db }));
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
 

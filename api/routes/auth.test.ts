@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startTestApi, TEST_PASSWORD, type TestApi } from '../../platform/testing/api.ts';
+import { eventually, startTestApi, TEST_PASSWORD, type TestApi } from '../../platform/testing/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
 
 function cookies(res: Response): Record<string, string> {
@@ -135,7 +135,10 @@ describe('authentication', () => {
     const stored = await t.db('api_keys').where({ id: key.id }).first();
     expect(stored.key_hash).not.toContain(key.key);
 
-    const log = await (await api.request('GET', '/api/audit-log', { token: admin })).json();
+    const log = await eventually(async () => {
+      const body = await (await api.request('GET', '/api/audit-log', { token: admin })).json();
+      return body.items.some((i: { action: string }) => i.action === 'POST /api/api-keys') ? body : undefined;
+    });
     const actions = log.items.map((i: { action: string }) => i.action);
     expect(actions).toEqual(expect.arrayContaining(['POST /api/auth/login', 'POST /api/api-keys']));
     const keyEntry = log.items.find((i: { action: string }) => i.action === 'POST /api/api-keys');

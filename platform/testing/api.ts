@@ -86,3 +86,14 @@ export async function startTestApi(
     close: () => server.close(),
   };
 }
+
+/** Polls until `read` returns something truthy: for writes that happen after a response is sent. */
+export async function eventually<T>(read: () => Promise<T>, timeoutMs = 5_000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
