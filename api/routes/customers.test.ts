@@ -169,11 +169,14 @@ describe('segments API', () => {
     const stored = await t.db('segments').where({ id: atRisk.id }).first();
     expect(stored.playbook.offers[0].maxDiscountPct).toBe(atRisk.playbook.offers[0].maxDiscountPct);
 
-    await new Promise((r) => setTimeout(r, 100)); // the audit row is written after the response
-    const audit = await t
-      .db('audit_log')
-      .where({ action: 'PUT /api/segments/:id', entity_id: atRisk.id })
-      .orderBy('occurred_at');
+    // Audit rows are written after the response; the rejected edit is audited too.
+    const audit = await eventually(async () => {
+      const rows = await t
+        .db('audit_log')
+        .where({ action: 'PUT /api/segments/:id', entity_id: atRisk.id })
+        .orderBy('occurred_at');
+      return rows.length === 2 ? rows : undefined;
+    });
     expect(audit[0].details.before.playbook.limits.maxDiscountPct).toBe(20);
     expect(audit[0].details.after.playbook.limits.maxDiscountPct).toBe(25);
   });
