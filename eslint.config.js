@@ -28,11 +28,17 @@ export default tseslint.config(
     files: ['workflows/**/*.ts', 'platform/testing/workflows/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           paths: nodeBuiltins.map((name) => ({ name, message: 'Workflows must be deterministic: no Node built-ins.' })),
-          patterns: [{ group: ['../activities/*', '!../activities/index.ts'], message: 'Import activity types only.' }],
+          patterns: [
+            {
+              group: ['../activities/*', '../platform/*', '../api/*', '!../activities/index.ts'],
+              message: 'Workflows import activity types only (import type).',
+              allowTypeImports: true,
+            },
+          ],
         },
       ],
     },

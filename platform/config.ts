@@ -54,6 +54,90 @@ const schema = z.object({
     .string()
     .regex(/^[A-Z]{2}$/, 'a two-letter country code such as US')
     .default('US'),
+  /** Local hours "from-to" (to exclusive, may wrap midnight) that count as night buying. */
+  NIGHT_WINDOW: z
+    .string()
+    .regex(/^([01]?\d|2[0-3])-([01]?\d|2[0-3])$/, 'two hours 0–23, e.g. 20-4')
+    .default('20-4')
+    .transform((v) => {
+      const [fromHour, toHour] = v.split('-').map(Number) as [number, number];
+      return { fromHour, toHour };
+    })
+    .refine((w) => w.fromHour !== w.toHour, 'the window must not be empty'),
+  /** Share of a customer's orders in the night window from which they count as a night buyer. */
+  NIGHT_BUYER_SHARE: z.coerce.number().gt(0).max(1).default(0.5),
+  CLV_HORIZON_MONTHS: z.coerce.number().int().min(1).max(60).default(12),
+  CLV_MONTHLY_DISCOUNT_RATE: z.coerce.number().min(0).max(0.2).default(0.01),
+  /** Cron (store time zone) of the nightly scoring run. */
+  SCORING_SCHEDULE: z.string().default('30 3 * * *'),
+  // --- AI planner (OpenAI-compatible). No key: the deterministic planner. ---
+  OPENAI_API_KEY: optionalString,
+  OPENAI_BASE_URL: optionalUrl,
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(60_000),
+
+  // --- Messaging. No credentials: the sandbox provider (outbox table + simulated events). ---
+  MAILGUN_API_KEY: optionalString,
+  MAILGUN_DOMAIN: optionalString,
+  MAILGUN_REGION: z.enum(['us', 'eu']).default('us'),
+  /** Overrides the region's API URL (a proxy, or a local stub in tests). */
+  MAILGUN_BASE_URL: optionalUrl,
+  MAILGUN_WEBHOOK_SIGNING_KEY: optionalString,
+  MAIL_FROM: z.preprocess(blankIsUnset, z.string().trim().optional()),
+  TWILIO_ACCOUNT_SID: optionalString,
+  TWILIO_AUTH_TOKEN: optionalString,
+  TWILIO_MESSAGING_SERVICE_SID: optionalString,
+  TWILIO_FROM_NUMBER: optionalString,
+  /** Overrides api.twilio.com (a proxy, or a local stub in tests). */
+  TWILIO_BASE_URL: optionalUrl,
+  /** Messages per second per sender; a US long code allows about 1. */
+  SMS_RATE_PER_SECOND: z.coerce.number().gt(0).max(1_000).default(1),
+  /** Signs unsubscribe links. Unset: UNSUBSCRIBE_SECRET_FILE, else generated under DATA_DIR. */
+  UNSUBSCRIBE_SECRET: z.preprocess(blankIsUnset, z.string().min(32, 'at least 32 characters').optional()),
+  UNSUBSCRIBE_SECRET_FILE: optionalString,
+
+  // --- The store and alcohol-marketing rules. ---
+  STORE_NAME: z.string().trim().min(1).default('Your Liquor Store'),
+  /** Printed in every e-mail (CAN-SPAM requires a valid postal address). */
+  STORE_POSTAL_ADDRESS: z.string().trim().default(''),
+  RESPONSIBLE_DRINKING_LINE: z.string().trim().default('Please enjoy responsibly. You must be 21 or older to purchase alcohol.'),
+  /** Minimum drinking age; per country as JSON, e.g. {"US":21,"CA":19,"GB":18}; "*" is the default. */
+  MINIMUM_AGE: z
+    .string()
+    .default('{"*":21}')
+    .transform((v, ctx) => {
+      try {
+        const parsed = z.record(z.string(), z.number().int().min(16).max(25)).parse(JSON.parse(v));
+        if (parsed['*'] === undefined) parsed['*'] = 21;
+        return parsed;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'JSON like {"*":21,"CA":19}' });
+        return z.NEVER;
+      }
+    }),
+  /** Local hours "HH:MM-HH:MM" in which marketing may be sent, in the recipient's time zone. */
+  SEND_HOURS: z
+    .string()
+    .regex(/^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d$/, 'like 08:00-21:00')
+    .default('08:00-21:00')
+    .transform((v) => {
+      const [start, end] = v.split('-') as [string, string];
+      return { start, end };
+    }),
+  /** At most N marketing messages per customer in D days, across all campaigns: "N/D". */
+  FREQUENCY_CAP: z
+    .string()
+    .regex(/^\d+\/\d+$/, 'like 3/7')
+    .default('3/7')
+    .transform((v) => {
+      const [max, days] = v.split('/').map(Number) as [number, number];
+      return { max, days };
+    }),
+  /** Stops every marketing send at once, whatever is scheduled. */
+  SENDING_PAUSED: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
   STORE_TIME_ZONE: z
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone')

@@ -6,6 +6,8 @@ export type Db = Knex;
 // Postgres `numeric` (money) and `bigint` (counts) arrive as strings by default. Counts fit in a
 // JS number; money stays a string so that no rounding happens before domain code decides how.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// A calendar date is not an instant: keep it as 'YYYY-MM-DD' instead of a Date at local midnight.
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
 
 /** The one database handle of a process. Callers pass it down; nothing else opens a pool. */
 export function createDb(connectionString: string, poolMax = 10): Db {
