@@ -1,10 +1,12 @@
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { createPlatformActivities } from './platform.ts';
+import { createScoringActivities, type ScoringSettings } from './scoring.ts';
 
 export interface ActivityDeps {
   db: Db;
   log: Logger;
+  scoring: ScoringSettings;
 }
 
 /**
@@ -14,6 +16,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createPlatformActivities(deps),
+    ...createScoringActivities(deps),
   };
 }
 

@@ -35,6 +35,9 @@ export const accessTable = {
   'GET /api/customers/:id': { roles: everyone, apiKey: 'read' },
   'GET /api/segments': { roles: everyone, apiKey: 'read' },
   'PUT /api/segments/:id': { roles: managers },
+
+  'GET /api/scoring/runs': { roles: everyone, apiKey: 'read' },
+  'POST /api/scoring/runs': { roles: managers, apiKey: 'import' },
 } as const satisfies Record<string, AccessRule>;
 
 export type RouteKey = keyof typeof accessTable;

@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
+import type { Client } from '@temporalio/client';
+import type { TaskQueues } from '../temporal/task-queues.ts';
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { auditTrail } from './audit.ts';
@@ -14,16 +16,24 @@ import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { customersRouter } from './routes/customers.ts';
+import { scoringRouter } from './routes/scoring.ts';
 import { segmentsRouter } from './routes/segments.ts';
 import { healthRouter, type ReadinessProbe } from './routes/health.ts';
 
 export { HttpProblem } from './problem.ts';
+
+/** The process's one Temporal client and the task queues workflows are started on. */
+export interface Workflows {
+  client: Client;
+  queues: TaskQueues;
+}
 
 export interface ApiDeps {
   db: Db;
   log: Logger;
   /** Temporal reachability, from the process's one Temporal client. */
   temporalReady: ReadinessProbe;
+  workflows: Workflows;
   tokens: AccessTokens;
   sessions: Sessions;
   apiKeys: ApiKeys;
@@ -55,6 +65,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(auditLogRouter({ db: deps.db }));
   app.use(customersRouter({ db: deps.db }));
   app.use(segmentsRouter({ db: deps.db }));
+  app.use(scoringRouter({ db: deps.db, workflows: deps.workflows }));
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
 

@@ -68,7 +68,8 @@ export async function up(knex: Knex): Promise<void> {
     t.double('night_share').notNullable();
     t.boolean('is_night_buyer').notNullable();
     t.text('primary_category');
-    t.timestamp('predicted_next_purchase_at', { useTz: true });
+    // Store-local calendar day: one average gap after the last purchase day.
+    t.date('predicted_next_purchase_on');
     t.timestamp('scored_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
     t.index(['segment_id', 'clv']);
     t.index(['churn_band', 'clv']);

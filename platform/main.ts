@@ -7,8 +7,10 @@ import { listen } from '../api/server.ts';
 import { createApiServices } from '../api/services.ts';
 import { connectTemporalClient, isTemporalReachable } from '../temporal/client.ts';
 import { ensureNamespace } from '../temporal/namespace.ts';
+import { ensureScoringSchedule } from '../temporal/schedules.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
-import { createWorker } from '../temporal/worker.ts';
+import { startWorkers } from '../temporal/worker.ts';
+import { scoringSettings } from '../activities/settings.ts';
 import type { selfCheckWorkflow } from '../workflows/self-check.ts';
 import { config, ConfigError } from './config.ts';
 import { createDb } from './db.ts';
@@ -96,23 +98,16 @@ async function main(): Promise<void> {
   if (cfg.TEMPORAL_ADDRESS) await ensureNamespace(temporal.connection, cfg.TEMPORAL_NAMESPACE);
 
   const queues = taskQueues(cfg.TEMPORAL_TASK_QUEUE_PREFIX);
+  await ensureScoringSchedule(temporal.client, { queues, cron: cfg.SCORING_SCHEDULE, timeZone: cfg.STORE_TIME_ZONE });
   if (cfg.ROLE !== 'api') {
-    const { worker, connection } = await createWorker({
+    const workers = await startWorkers({
       address: temporalAddress,
       namespace: cfg.TEMPORAL_NAMESPACE,
-      taskQueue: queues.workflows,
-      deps: { db, log },
+      queues,
+      deps: { db, log, scoring: scoringSettings(cfg) },
     });
-    const running = worker.run();
-    stops.push({
-      name: 'worker',
-      stop: async () => {
-        worker.shutdown();
-        await running;
-        await connection.close();
-      },
-    });
-    running.catch((err: unknown) => {
+    stops.push({ name: 'worker', stop: () => workers.shutdown() });
+    workers.run().catch((err: unknown) => {
       log.fatal({ err }, 'worker failed');
       void shutdown(log, 1);
     });
@@ -125,6 +120,7 @@ async function main(): Promise<void> {
         db,
         log,
         temporalReady: () => isTemporalReachable(temporal.connection, cfg.TEMPORAL_NAMESPACE),
+        workflows: { client: temporal.client, queues },
         ...createApiServices(db, cfg),
       }),
       cfg.PORT,

@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow the platform runs is exported here.
+export { scoreCustomersWorkflow } from './score-customers.ts';
 export { selfCheckWorkflow } from './self-check.ts';

@@ -82,7 +82,7 @@ export function customersRouter(deps: { db: Db }): Router {
               clv: num(s.clv),
               isNightBuyer: s.is_night_buyer,
               primaryCategory: s.primary_category,
-              predictedNextPurchaseAt: s.predicted_next_purchase_at,
+              predictedNextPurchaseOn: s.predicted_next_purchase_on,
             },
             models: found.fits,
             scoredAt: s.scored_at,

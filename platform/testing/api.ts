@@ -1,14 +1,16 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createApp } from '../../api/app.ts';
+import { createApp, type Workflows } from '../../api/app.ts';
+import { connectTemporalClient } from '../../temporal/client.ts';
+import { taskQueues } from '../../temporal/task-queues.ts';
 import { hashPassword } from '../../api/auth/passwords.ts';
 import type { Role } from '../../api/auth/roles.ts';
 import { listen, type ApiServer } from '../../api/server.ts';
 import { createApiServices } from '../../api/services.ts';
 import { parseConfig } from '../config.ts';
 import type { Db } from '../db.ts';
-import { testLog } from './temporal.ts';
+import { temporalTestTarget, testLog, testTaskQueue } from './temporal.ts';
 
 /** Responses in tests carry arbitrary JSON that each test inspects as it needs. */
 export interface TestResponse extends Response {
@@ -35,7 +37,7 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 /** A real API server on a free port, wired like production, over the test file's database. */
 export async function startTestApi(
   db: Db,
-  opts: { temporalReady?: () => Promise<boolean>; env?: NodeJS.ProcessEnv } = {},
+  opts: { temporalReady?: () => Promise<boolean>; env?: NodeJS.ProcessEnv; workflows?: Workflows } = {},
 ): Promise<TestApi> {
   const cfg = parseConfig({
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'lma-api-')),
@@ -43,11 +45,17 @@ export async function startTestApi(
     ...opts.env,
   });
   const services = createApiServices(db, cfg);
+  // Without workers of the test's own, started workflows just wait on queues nobody polls.
+  const temporal = opts.workflows
+    ? undefined
+    : await connectTemporalClient(temporalTestTarget().address, temporalTestTarget().namespace);
+  const workflows = opts.workflows ?? { client: temporal!.client, queues: taskQueues(testTaskQueue('api')) };
   const app = createApp({
     db,
     log: testLog,
     temporalReady: opts.temporalReady ?? (async () => true),
     loginAttemptsPerMinute: 1_000,
+    workflows,
     ...services,
   });
   const server = await listen(app, 0, '127.0.0.1');
@@ -83,7 +91,10 @@ export async function startTestApi(
         body: o.body !== undefined ? JSON.stringify(o.body) : undefined,
       }) as Promise<TestResponse>;
     },
-    close: () => server.close(),
+    async close() {
+      await server.close();
+      await temporal?.close();
+    },
   };
 }
 

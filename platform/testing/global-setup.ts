@@ -26,7 +26,7 @@ declare module 'vitest' {
  * file clones into a database of its own.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test-setup');
+  const log = createLogger(process.env.TEST_LOG_LEVEL ?? 'error', 'test-setup');
   const teardown: (() => Promise<void>)[] = [];
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'lma-test-'));
   chmodSync(tmp, 0o755); // PostgreSQL runs as its own user when the tests run as root

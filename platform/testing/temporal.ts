@@ -1,8 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
+import { scoringSettings } from '../../activities/settings.ts';
+import { connectTemporalClient, type TemporalClient } from '../../temporal/client.ts';
+import type { TaskQueues } from '../../temporal/task-queues.ts';
+import { startWorkers, type Workers } from '../../temporal/worker.ts';
+import { parseConfig } from '../config.ts';
+import type { Db } from '../db.ts';
 import { createLogger } from '../logger.ts';
 
-export const testLog = createLogger(process.env.TEST_LOG_LEVEL ?? 'warn', 'test');
+export const testLog = createLogger(process.env.TEST_LOG_LEVEL ?? 'error', 'test');
 
 /** A task queue of the test's own, so workers of parallel test files never take each other's tasks. */
 export function testTaskQueue(name: string): string {
@@ -11,4 +17,37 @@ export function testTaskQueue(name: string): string {
 
 export function temporalTestTarget(): { address: string; namespace: string } {
   return { address: inject('temporalAddress'), namespace: inject('temporalNamespace') };
+}
+
+export interface TestWorkers extends Workers {
+  queues: TaskQueues;
+  temporal: TemporalClient;
+  close(): Promise<void>;
+}
+
+/**
+ * Real workers for every task queue (queues of the test's own) on the shared dev server, with
+ * the production activities over the test file's database, plus a client.
+ */
+export async function startTestWorkers(db: Db, env: NodeJS.ProcessEnv = {}): Promise<TestWorkers> {
+  const target = temporalTestTarget();
+  const cfg = parseConfig({ STORE_TIME_ZONE: 'America/Chicago', ...env });
+  const prefix = testTaskQueue('q');
+  const queues = {
+    workflows: `${prefix}-workflows`,
+    sends: `${prefix}-sends`,
+    scoring: `${prefix}-scoring`,
+    planning: `${prefix}-planning`,
+  };
+  const workers = await startWorkers({ ...target, queues, deps: { db, log: testLog, scoring: scoringSettings(cfg) } });
+  const temporal = await connectTemporalClient(target.address, target.namespace);
+  return {
+    ...workers,
+    queues,
+    temporal,
+    async close() {
+      await workers.shutdown();
+      await temporal.close();
+    },
+  };
 }
