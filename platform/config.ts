@@ -13,6 +13,8 @@ const blankIsUnset = (v: unknown) => (typeof v === 'string' && v.trim() === '' ?
 const optionalUrl = z.preprocess(blankIsUnset, z.string().trim().url().optional());
 const optionalString = z.preprocess(blankIsUnset, z.string().trim().optional());
 
+const duration = /^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/;
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   ROLE: z.enum(['all', 'api', 'worker']).default('all'),
@@ -100,7 +102,10 @@ const schema = z.object({
   STORE_NAME: z.string().trim().min(1).default('Your Liquor Store'),
   /** Printed in every e-mail (CAN-SPAM requires a valid postal address). */
   STORE_POSTAL_ADDRESS: z.string().trim().default(''),
-  RESPONSIBLE_DRINKING_LINE: z.string().trim().default('Please enjoy responsibly. You must be 21 or older to purchase alcohol.'),
+  RESPONSIBLE_DRINKING_LINE: z
+    .string()
+    .trim()
+    .default('Please enjoy responsibly. You must be 21 or older to purchase alcohol.'),
   /** Minimum drinking age; per country as JSON, e.g. {"US":21,"CA":19,"GB":18}; "*" is the default. */
   MINIMUM_AGE: z
     .string()
@@ -138,6 +143,12 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  // --- Campaign timings (Temporal durations such as "5 minutes", "6 hours", "3 days"). ---
+  SEND_RETRY_DELAY: z.string().regex(duration, 'a duration like "5 minutes"').default('5 minutes'),
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  DELIVERY_WAIT: z.string().regex(duration, 'a duration like "6 hours"').default('6 hours'),
+  ENGAGEMENT_WINDOW: z.string().regex(duration, 'a duration like "3 days"').default('3 days'),
+
   STORE_TIME_ZONE: z
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone')
