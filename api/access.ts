@@ -37,7 +37,11 @@ export const accessTable = {
   'PUT /api/segments/:id': { roles: managers },
 
   'GET /api/scoring/runs': { roles: everyone, apiKey: 'read' },
-  'POST /api/scoring/runs': { roles: managers, apiKey: 'import' },
+
+  'POST /api/imports/customers': { roles: managers, apiKey: 'import' },
+  'POST /api/imports/orders': { roles: managers, apiKey: 'import' },
+  'GET /api/imports': { roles: everyone, apiKey: 'read' },
+  'GET /api/imports/:id': { roles: everyone, apiKey: 'read' },
 } as const satisfies Record<string, AccessRule>;
 
 export type RouteKey = keyof typeof accessTable;

@@ -4,6 +4,7 @@ import express, { type ErrorRequestHandler, type Express, type RequestHandler } 
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { TaskQueues } from '../temporal/task-queues.ts';
+import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 import { auditTrail } from './audit.ts';
@@ -16,6 +17,7 @@ import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { customersRouter } from './routes/customers.ts';
+import { importsRouter } from './routes/imports.ts';
 import { scoringRouter } from './routes/scoring.ts';
 import { segmentsRouter } from './routes/segments.ts';
 import { healthRouter, type ReadinessProbe } from './routes/health.ts';
@@ -34,6 +36,7 @@ export interface ApiDeps {
   /** Temporal reachability, from the process's one Temporal client. */
   temporalReady: ReadinessProbe;
   workflows: Workflows;
+  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'>;
   tokens: AccessTokens;
   sessions: Sessions;
   apiKeys: ApiKeys;
@@ -54,7 +57,9 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestId);
   app.use(helmet());
-  app.use(express.json({ limit: '1mb' }));
+  // Imports parse their own, larger bodies (or stream CSV).
+  const json = express.json({ limit: '1mb' });
+  app.use((req, res, next) => (req.path.startsWith('/api/imports') ? next() : json(req, res, next)));
   app.use(cookieParser());
   app.use(authenticate({ tokens: deps.tokens, apiKeys: deps.apiKeys }));
   app.use(auditTrail({ db: deps.db, log: deps.log }));
@@ -66,6 +71,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(customersRouter({ db: deps.db }));
   app.use(segmentsRouter({ db: deps.db }));
   app.use(scoringRouter({ db: deps.db, workflows: deps.workflows }));
+  app.use(importsRouter({ db: deps.db, log: deps.log, workflows: deps.workflows, config: deps.config }));
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
 

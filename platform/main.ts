@@ -121,6 +121,7 @@ async function main(): Promise<void> {
         log,
         temporalReady: () => isTemporalReachable(temporal.connection, cfg.TEMPORAL_NAMESPACE),
         workflows: { client: temporal.client, queues },
+        config: cfg,
         ...createApiServices(db, cfg),
       }),
       cfg.PORT,

@@ -1,15 +1,9 @@
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, type Client } from '@temporalio/client';
 import type { scoreCustomersWorkflow } from '../workflows/score-customers.ts';
 import type { TaskQueues } from './task-queues.ts';
+import { scoreCustomersWorkflowId } from './workflow-ids.ts';
 
 export const NIGHTLY_SCORING_SCHEDULE_ID = 'nightly-scoring';
-/**
- * Workflow id of the one scoring run at a time: later triggers attach to a running one. It names
- * the task queue so that two deployments sharing a namespace (or parallel tests) stay apart.
- */
-export function scoreCustomersWorkflowId(queues: TaskQueues): string {
-  return `score-customers/${queues.workflows}`;
-}
 
 /**
  * The nightly scoring run as a Temporal Schedule (visible and pausable in the Web UI). Created

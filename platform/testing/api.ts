@@ -56,6 +56,7 @@ export async function startTestApi(
     temporalReady: opts.temporalReady ?? (async () => true),
     loginAttemptsPerMinute: 1_000,
     workflows,
+    config: cfg,
     ...services,
   });
   const server = await listen(app, 0, '127.0.0.1');
