@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
+import { startTestApi, type TestApi, type TestResponse } from '../../platform/testing/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
 
 const customersCsv = [
@@ -28,7 +28,7 @@ describe('imports API', () => {
       method: 'POST',
       headers: { authorization: `Bearer ${manager}`, 'content-type': type },
       body,
-    });
+    }) as Promise<TestResponse>;
 
   it('imports a CSV of customers, commits the good rows and reports the bad ones by line and column', async () => {
     const res = await post('customers', customersCsv, 'text/csv', '?filename=crm.csv');
