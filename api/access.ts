@@ -37,6 +37,7 @@ export const accessTable = {
   'PUT /api/segments/:id': { roles: managers },
 
   'GET /api/scoring/runs': { roles: everyone, apiKey: 'read' },
+  'POST /api/scoring/runs': { roles: managers, apiKey: 'import' },
 
   'POST /api/imports/customers': { roles: managers, apiKey: 'import' },
   'POST /api/imports/orders': { roles: managers, apiKey: 'import' },
