@@ -1,9 +1,10 @@
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
+import { createCampaignActivities, type CampaignDeps } from './campaigns.ts';
 import { createPlatformActivities } from './platform.ts';
 import { createScoringActivities, type ScoringSettings } from './scoring.ts';
 
-export interface ActivityDeps {
+export interface ActivityDeps extends Omit<CampaignDeps, 'db'> {
   db: Db;
   log: Logger;
   scoring: ScoringSettings;
@@ -17,6 +18,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createPlatformActivities(deps),
     ...createScoringActivities(deps),
+    ...createCampaignActivities(deps),
   };
 }
 

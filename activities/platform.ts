@@ -6,7 +6,7 @@ export interface DatabaseCheck {
   checkedAt: string;
 }
 
-export function createPlatformActivities({ db }: ActivityDeps) {
+export function createPlatformActivities({ db }: Pick<ActivityDeps, 'db'>) {
   return {
     /** Proves that a worker can reach the schema the API uses. */
     async checkDatabase(): Promise<DatabaseCheck> {

@@ -66,7 +66,7 @@ async function chunkEnd(db: Db, after: string | null, size: number): Promise<str
   return row?.id;
 }
 
-export function createScoringActivities({ db, log, scoring }: ActivityDeps) {
+export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps, 'db' | 'log' | 'scoring'>) {
   const chunkSize = scoring.chunkSize ?? 50_000;
 
   return {

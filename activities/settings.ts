@@ -1,5 +1,15 @@
+import type { Duration } from '@temporalio/common';
+import { createPlanner } from './planning/planner.ts';
 import type { Config } from '../platform/config.ts';
+import type { Db } from '../platform/db.ts';
+import type { Logger } from '../platform/logger.ts';
+import { resolveSecret } from '../platform/secrets.ts';
+import type { CampaignTimings } from '../workflows/campaign-messages.ts';
+import type { ActivityDeps } from './index.ts';
+import { createProviders, type Providers } from './messaging/providers/index.ts';
 import type { ScoringSettings } from './scoring.ts';
+
+/** Everything the activities need, built once per worker process from the config. */
 
 export function scoringSettings(cfg: Config): ScoringSettings {
   return {
@@ -8,5 +18,59 @@ export function scoringSettings(cfg: Config): ScoringSettings {
     nightBuyerShare: cfg.NIGHT_BUYER_SHARE,
     horizonMonths: cfg.CLV_HORIZON_MONTHS,
     monthlyDiscountRate: cfg.CLV_MONTHLY_DISCOUNT_RATE,
+  };
+}
+
+export function campaignTimings(cfg: Config): CampaignTimings {
+  return {
+    retryDelay: cfg.SEND_RETRY_DELAY as Duration,
+    maxAttempts: cfg.SEND_MAX_ATTEMPTS,
+    deliveryWait: cfg.DELIVERY_WAIT as Duration,
+    engagementWindow: cfg.ENGAGEMENT_WINDOW as Duration,
+  };
+}
+
+export function unsubscribeSecret(cfg: Config): string {
+  return resolveSecret({
+    value: cfg.UNSUBSCRIBE_SECRET,
+    file: cfg.UNSUBSCRIBE_SECRET_FILE,
+    dataDir: cfg.dataDir,
+    name: 'unsubscribe-secret',
+  });
+}
+
+export function activityDeps(
+  cfg: Config,
+  db: Db,
+  log: Logger,
+  providers: Providers = createProviders(cfg, { db }),
+): ActivityDeps {
+  const rules = {
+    minimumAge: cfg.MINIMUM_AGE,
+    sendHours: cfg.SEND_HOURS,
+    frequencyCap: cfg.FREQUENCY_CAP,
+    storeTimeZone: cfg.STORE_TIME_ZONE,
+  };
+  const host = new URL(cfg.publicUrl).hostname;
+  return {
+    db,
+    log,
+    scoring: scoringSettings(cfg),
+    planner: createPlanner(cfg),
+    rules,
+    messaging: {
+      email: providers.email,
+      sms: providers.sms,
+      rules: { ...rules, sendingPaused: cfg.SENDING_PAUSED },
+      publicUrl: cfg.publicUrl,
+      shopUrl: cfg.publicUrl,
+      unsubscribeMailbox: `unsubscribe@${cfg.MAILGUN_DOMAIN ?? host}`,
+      unsubscribeSecret: unsubscribeSecret(cfg),
+      store: {
+        name: cfg.STORE_NAME,
+        postalAddress: cfg.STORE_POSTAL_ADDRESS,
+        responsibleDrinkingLine: cfg.RESPONSIBLE_DRINKING_LINE,
+      },
+    },
   };
 }

@@ -43,6 +43,20 @@ export const accessTable = {
   'POST /api/imports/orders': { roles: managers, apiKey: 'import' },
   'GET /api/imports': { roles: everyone, apiKey: 'read' },
   'GET /api/imports/:id': { roles: everyone, apiKey: 'read' },
+
+  // Users draft and plan; managers approve, start, pause, resume and cancel.
+  'POST /api/campaigns': { roles: everyone, apiKey: 'campaigns' },
+  'GET /api/campaigns': { roles: everyone, apiKey: 'read' },
+  'GET /api/campaigns/:id': { roles: everyone, apiKey: 'read' },
+  'GET /api/campaigns/:id/actions': { roles: everyone, apiKey: 'read' },
+  'GET /api/campaigns/:id/progress': { roles: everyone, apiKey: 'read' },
+  'PATCH /api/campaigns/:id/actions': { roles: everyone },
+  'POST /api/campaigns/:id/generate': { roles: everyone, apiKey: 'campaigns' },
+  'POST /api/campaigns/:id/approve': { roles: managers },
+  'POST /api/campaigns/:id/start': { roles: managers, apiKey: 'campaigns' },
+  'POST /api/campaigns/:id/pause': { roles: managers },
+  'POST /api/campaigns/:id/resume': { roles: managers },
+  'POST /api/campaigns/:id/cancel': { roles: managers },
 } as const satisfies Record<string, AccessRule>;
 
 export type RouteKey = keyof typeof accessTable;

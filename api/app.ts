@@ -6,6 +6,7 @@ import type { Client } from '@temporalio/client';
 import type { TaskQueues } from '../temporal/task-queues.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
+import type { CampaignTimings } from '../workflows/campaign-messages.ts';
 import type { Logger } from '../platform/logger.ts';
 import { auditTrail } from './audit.ts';
 import type { ApiKeys } from './auth/api-keys.ts';
@@ -17,6 +18,7 @@ import { apiKeysRouter } from './routes/api-keys.ts';
 import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { customersRouter } from './routes/customers.ts';
+import { campaignsRouter } from './routes/campaigns.ts';
 import { importsRouter } from './routes/imports.ts';
 import { scoringRouter } from './routes/scoring.ts';
 import { segmentsRouter } from './routes/segments.ts';
@@ -37,6 +39,7 @@ export interface ApiDeps {
   temporalReady: ReadinessProbe;
   workflows: Workflows;
   config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'>;
+  campaignTimings: CampaignTimings;
   tokens: AccessTokens;
   sessions: Sessions;
   apiKeys: ApiKeys;
@@ -72,6 +75,9 @@ export function createApp(deps: ApiDeps): Express {
   app.use(segmentsRouter({ db: deps.db }));
   app.use(scoringRouter({ db: deps.db, workflows: deps.workflows }));
   app.use(importsRouter({ db: deps.db, log: deps.log, workflows: deps.workflows, config: deps.config }));
+  app.use(
+    campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
+  );
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
 

@@ -10,7 +10,7 @@ import { ensureNamespace } from '../temporal/namespace.ts';
 import { ensureScoringSchedule } from '../temporal/schedules.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { startWorkers } from '../temporal/worker.ts';
-import { scoringSettings } from '../activities/settings.ts';
+import { activityDeps, campaignTimings } from '../activities/settings.ts';
 import type { selfCheckWorkflow } from '../workflows/self-check.ts';
 import { config, ConfigError } from './config.ts';
 import { createDb } from './db.ts';
@@ -104,7 +104,7 @@ async function main(): Promise<void> {
       address: temporalAddress,
       namespace: cfg.TEMPORAL_NAMESPACE,
       queues,
-      deps: { db, log, scoring: scoringSettings(cfg) },
+      deps: activityDeps(cfg, db, log),
     });
     stops.push({ name: 'worker', stop: () => workers.shutdown() });
     workers.run().catch((err: unknown) => {
@@ -122,6 +122,7 @@ async function main(): Promise<void> {
         temporalReady: () => isTemporalReachable(temporal.connection, cfg.TEMPORAL_NAMESPACE),
         workflows: { client: temporal.client, queues },
         config: cfg,
+        campaignTimings: campaignTimings(cfg),
         ...createApiServices(db, cfg),
       }),
       cfg.PORT,

@@ -16,6 +16,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundle;
   /** How long in-flight activities get to finish on shutdown. */
   shutdownGraceTime?: string;
+  /** An existing connection (e.g. a test environment's); then `address` is not dialled. */
+  connection?: NativeConnection;
 }
 
 export interface Workers {
@@ -42,23 +44,33 @@ export function installRuntimeLogger(log: ActivityDeps['log']): void {
   // Multi-line messages are webpack's bundle statistics: useful when debugging, noise otherwise.
   const info = (message: string, meta?: object) =>
     message.includes('\n') ? sdk.debug(meta ?? {}, message) : sdk.info(meta ?? {}, message);
-  Runtime.install({
-    logger: {
-      log: (level, message, meta) => (level === 'INFO' ? info(message, meta) : sdk[levels[level]](meta ?? {}, message)),
-      trace: (message, meta) => sdk.trace(meta ?? {}, message),
-      debug: (message, meta) => sdk.debug(meta ?? {}, message),
-      info,
-      warn: (message, meta) => sdk.warn(meta ?? {}, message),
-      error: (message, meta) => sdk.error(meta ?? {}, message),
-    },
-    // The launcher owns SIGINT/SIGTERM so that it can stop things in order.
-    shutdownSignals: [],
-  });
+  try {
+    installRuntime();
+  } catch (err) {
+    // A test environment created the runtime first; it keeps the SDK's own logger.
+    if ((err as Error).name !== 'IllegalStateError') throw err;
+  }
+  function installRuntime() {
+    Runtime.install({
+      logger: {
+        log: (level, message, meta) =>
+          level === 'INFO' ? info(message, meta) : sdk[levels[level]](meta ?? {}, message),
+        trace: (message, meta) => sdk.trace(meta ?? {}, message),
+        debug: (message, meta) => sdk.debug(meta ?? {}, message),
+        info,
+        warn: (message, meta) => sdk.warn(meta ?? {}, message),
+        error: (message, meta) => sdk.error(meta ?? {}, message),
+      },
+      // The launcher owns SIGINT/SIGTERM so that it can stop things in order.
+      shutdownSignals: [],
+    });
+  }
 }
 
 export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
   installRuntimeLogger(opts.deps.log);
-  const connection = await NativeConnection.connect({ address: opts.address });
+  const owned = !opts.connection;
+  const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address }));
   const activities = createActivities(opts.deps);
   const workers: Worker[] = [];
   try {
@@ -80,7 +92,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
       );
     }
   } catch (err) {
-    await connection.close();
+    if (owned) await connection.close();
     throw err;
   }
   const running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
@@ -90,7 +102,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
     async shutdown() {
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
-      await connection.close();
+      if (owned) await connection.close();
     },
   };
 }

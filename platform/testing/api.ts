@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { campaignTimings } from '../../activities/settings.ts';
 import { createApp, type Workflows } from '../../api/app.ts';
 import { connectTemporalClient } from '../../temporal/client.ts';
 import { taskQueues } from '../../temporal/task-queues.ts';
@@ -57,6 +58,7 @@ export async function startTestApi(
     loginAttemptsPerMinute: 1_000,
     workflows,
     config: cfg,
+    campaignTimings: campaignTimings(cfg),
     ...services,
   });
   const server = await listen(app, 0, '127.0.0.1');

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { scoringSettings } from '../../activities/settings.ts';
+import { activityDeps } from '../../activities/settings.ts';
 import { connectTemporalClient, type TemporalClient } from '../../temporal/client.ts';
 import type { TaskQueues } from '../../temporal/task-queues.ts';
 import { startWorkers, type Workers } from '../../temporal/worker.ts';
@@ -31,7 +31,11 @@ export interface TestWorkers extends Workers {
  */
 export async function startTestWorkers(db: Db, env: NodeJS.ProcessEnv = {}): Promise<TestWorkers> {
   const target = temporalTestTarget();
-  const cfg = parseConfig({ STORE_TIME_ZONE: 'America/Chicago', ...env });
+  const cfg = parseConfig({
+    STORE_TIME_ZONE: 'America/Chicago',
+    UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-long-enough-0123456789',
+    ...env,
+  });
   const prefix = testTaskQueue('q');
   const queues = {
     workflows: `${prefix}-workflows`,
@@ -39,7 +43,7 @@ export async function startTestWorkers(db: Db, env: NodeJS.ProcessEnv = {}): Pro
     scoring: `${prefix}-scoring`,
     planning: `${prefix}-planning`,
   };
-  const workers = await startWorkers({ ...target, queues, deps: { db, log: testLog, scoring: scoringSettings(cfg) } });
+  const workers = await startWorkers({ ...target, queues, deps: activityDeps(cfg, db, testLog) });
   const temporal = await connectTemporalClient(target.address, target.namespace);
   return {
     ...workers,

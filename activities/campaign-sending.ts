@@ -1,0 +1,306 @@
+import { Context, heartbeat } from '@temporalio/activity';
+import { v5 as uuidv5 } from 'uuid';
+import { checkSend, type ComplianceRules, type ConsentStatus } from '../domain/compliance/index.ts';
+import {
+  compileTemplate,
+  recipientLinks,
+  renderMessage,
+  signUnsubscribeToken,
+  templateFor,
+  type CompiledTemplate,
+  type MessageVariables,
+} from '../domain/messaging/index.ts';
+import type { OfferKind } from '../domain/messaging/index.ts';
+import type { Db } from '../platform/db.ts';
+import type { EmailProvider, SendResult, SmsProvider } from './messaging/providers/types.ts';
+
+/**
+ * Sending a campaign day: compliance at send time, rendering, the provider call, and the send
+ * ledger that makes it idempotent. A ledger row per (campaign, customer, channel, day) has a
+ * deterministic id; it is marked `sending` before the provider is called and `sent` with the
+ * provider's message id after. A row found in `sending` on a retry is ambiguous (the worker died
+ * mid-call): it is resolved against the provider where the provider can tell, and otherwise
+ * marked `unknown` and never sent again — a message is never sent twice.
+ */
+
+export interface SendCounts {
+  sent: number;
+  skipped: number;
+  /** Failed for good (permanent errors, or retries exhausted). */
+  failed: number;
+  /** Failed with a retryable error; the workflow retries them later. */
+  retrying: number;
+  /** Outcome unknown after a crash mid-call; not sent again. */
+  unknown: number;
+}
+
+export interface SendBatchInput {
+  campaignId: string;
+  day: number;
+  /** The window's opening instant (epoch ms); batches of attempt 1 send the actions due then. */
+  opensAt: number;
+  attempt: number;
+  /** The last action id of the previous batch. */
+  cursor: string | null;
+  /** The workflow's time when it dispatched the batch: compliance is judged at this instant. */
+  now: number;
+}
+
+export interface MessagingDeps {
+  email: EmailProvider;
+  sms: SmsProvider;
+  rules: ComplianceRules;
+  publicUrl: string;
+  shopUrl: string;
+  unsubscribeMailbox: string;
+  unsubscribeSecret: string;
+  store: MessageVariables['store'];
+  /** Messages per batch activity (Mailgun takes at most 1,000 per call). */
+  batchSize?: number;
+}
+
+// Fixed forever: ledger ids must come out the same in every process and every release.
+const LEDGER_NAMESPACE = '1b671a64-40d5-491e-99b0-da01ff1ab3bc';
+
+export function sendId(campaignId: string, customerId: string, channel: string, day: number): string {
+  return uuidv5(`${campaignId}/${customerId}/${channel}/${day}`, LEDGER_NAMESPACE);
+}
+
+const MARKETING_STATUSES = ['sending', 'sent', 'delivered', 'unconfirmed', 'unknown'];
+
+interface DueMessage {
+  action_id: string;
+  customer_id: string;
+  channel: 'email' | 'sms';
+  offer: { key: string; label: string; kind: OfferKind; discountPct?: number };
+  first_name: string | null;
+  email: string | null;
+  phone: string | null;
+  date_of_birth: string | null;
+  age_verified: boolean;
+  country: string;
+  time_zone: string | null;
+  primary_category: string | null;
+  consent: ConsentStatus | null;
+  suppressed: boolean;
+  recent: number;
+  ledger_status: string | null;
+  attempts: number | null;
+}
+
+const empty = (): SendCounts => ({ sent: 0, skipped: 0, failed: 0, retrying: 0, unknown: 0 });
+
+export function createCampaignSendingActivities({ db, messaging }: { db: Db; messaging: MessagingDeps }) {
+  const batchSize = messaging.batchSize ?? 1_000;
+  // MJML compiles once per offer and worker; each recipient is only a Liquid render.
+  const templates = new Map<string, Promise<CompiledTemplate>>();
+  const compiled = (offer: DueMessage['offer']) => {
+    let t = templates.get(offer.key);
+    if (!t) {
+      t = compileTemplate(templateFor({ key: offer.key, kind: offer.kind }));
+      templates.set(offer.key, t);
+    }
+    return t;
+  };
+
+  /** The batch's messages with everything compliance needs, in one query. */
+  async function dueMessages(input: SendBatchInput): Promise<DueMessage[]> {
+    const { rows } = await db.raw(
+      `with due as (
+         select a.id as action_id, a.customer_id, ch.channel, a.offer
+         from actions a cross join lateral unnest(a.channels) as ch(channel)
+         where a.campaign_id = :campaign and a.day = :day and a.status = 'approved'
+           and ${input.attempt === 1 ? 'a.send_at = cast(:opensAt as timestamptz)' : 'true'}
+           and ${input.attempt === 1 ? `(cast(:cursor as text) is null or (a.id::text || '/' || ch.channel) > :cursor)` : 'true'}
+         order by a.id::text || '/' || ch.channel
+       )
+       select d.*, c.first_name, c.email, c.phone, c.date_of_birth, c.age_verified, c.country, c.time_zone,
+              s.primary_category,
+              (select status from consents k where k.customer_id = d.customer_id and k.channel = d.channel
+                order by recorded_at desc limit 1) as consent,
+              exists (select 1 from suppressions x where x.channel = d.channel and x.lifted_at is null
+                      and x.address = case when d.channel = 'email' then lower(c.email) else c.phone end) as suppressed,
+              (select count(*)::int from sends r where r.customer_id = d.customer_id
+                 and r.status = any(:marketing) and r.sent_at > cast(:now as timestamptz) - make_interval(days => :capDays)
+                 and r.id <> l.id) as recent,
+              l.status as ledger_status, l.attempts
+       from due d
+       join customers c on c.id = d.customer_id
+       left join customer_scores s on s.customer_id = d.customer_id
+       left join sends l on l.campaign_id = :campaign and l.customer_id = d.customer_id
+                        and l.channel = d.channel and l.day = :day
+       where ${input.attempt === 1 ? 'true' : `l.status = 'failed' and l.retryable and l.attempts < :attempt`}
+       limit :limit`,
+      {
+        campaign: input.campaignId,
+        day: input.day,
+        opensAt: new Date(input.opensAt).toISOString(),
+        cursor: input.cursor,
+        marketing: MARKETING_STATUSES,
+        capDays: messaging.rules.frequencyCap.days,
+        attempt: input.attempt,
+        limit: batchSize,
+        now: new Date(input.now).toISOString(),
+      },
+    );
+    return rows as DueMessage[];
+  }
+
+  async function record(id: string, fields: Record<string, unknown>): Promise<void> {
+    await db('sends')
+      .where({ id })
+      .update({ ...fields, updated_at: db.fn.now() });
+  }
+
+  /** A row left in `sending` by a crash: ask the provider's records, never send it again. */
+  async function resolveAmbiguous(id: string, channel: 'email' | 'sms'): Promise<'sent' | 'unknown'> {
+    const provider = channel === 'email' ? messaging.email.name : messaging.sms.name;
+    if (provider === 'sandbox') {
+      const out = await db('outbox').where({ send_id: id }).first('provider_message_id');
+      if (out) {
+        await record(id, { status: 'sent', provider_message_id: out.provider_message_id, sent_at: db.fn.now() });
+        return 'sent';
+      }
+    }
+    await record(id, {
+      status: 'unknown',
+      last_error: 'the worker stopped during the provider call; not sent again to avoid a duplicate',
+    });
+    return 'unknown';
+  }
+
+  return {
+    /**
+     * Sends up to `batchSize` due messages of a window (or retries of a day), heartbeating after
+     * each so that a pause or cancel stops it after the message it is on.
+     */
+    async sendCampaignBatch(input: SendBatchInput): Promise<{ counts: SendCounts; nextCursor: string | null }> {
+      const counts = empty();
+      const due = await dueMessages(input);
+      const signal = Context.current().cancellationSignal;
+      let processed = 0;
+      for (const m of due) {
+        if (signal.aborted) break;
+        processed++;
+        const id = sendId(input.campaignId, m.customer_id, m.channel, input.day);
+        const key = `${m.action_id}/${m.channel}`;
+        if (input.attempt === 1) {
+          await db('sends')
+            .insert({
+              id,
+              campaign_id: input.campaignId,
+              action_id: m.action_id,
+              customer_id: m.customer_id,
+              channel: m.channel,
+              day: input.day,
+              status: 'pending',
+            })
+            .onConflict('id')
+            .ignore();
+          const status = m.ledger_status;
+          if (status === 'sending') {
+            counts[(await resolveAmbiguous(id, m.channel)) === 'sent' ? 'sent' : 'unknown']++;
+            heartbeat(key);
+            continue;
+          }
+          if (status !== null && status !== 'pending') {
+            heartbeat(key); // already decided by an earlier attempt of this batch
+            continue;
+          }
+        }
+
+        const decision = checkSend({
+          customer: {
+            dateOfBirth: m.date_of_birth,
+            ageVerified: m.age_verified,
+            country: m.country,
+            timeZone: m.time_zone,
+            phone: m.phone,
+            email: m.email,
+          },
+          channel: m.channel,
+          consent: m.consent,
+          suppressed: m.suppressed,
+          recentMarketingMessages: m.recent,
+          now: new Date(input.now),
+          rules: messaging.rules,
+        });
+        if (!decision.allowed) {
+          await record(id, { status: 'skipped', skip_reason: decision.reason, last_error: decision.detail });
+          counts.skipped++;
+          heartbeat(key);
+          continue;
+        }
+
+        const token = signUnsubscribeToken(
+          { customerId: m.customer_id, channel: m.channel, campaignId: input.campaignId, issuedAt: new Date() },
+          messaging.unsubscribeSecret,
+        );
+        const rendered = renderMessage(await compiled(m.offer), {
+          customer: { firstName: m.first_name, primaryCategory: m.primary_category },
+          offer: { kind: m.offer.kind, label: m.offer.label, discountPct: m.offer.discountPct },
+          store: messaging.store,
+          links: recipientLinks({
+            publicUrl: messaging.publicUrl,
+            shopUrl: messaging.shopUrl,
+            token,
+            unsubscribeMailbox: messaging.unsubscribeMailbox,
+          }),
+        });
+
+        // Durable before the call: a crash from here on leaves an ambiguous row, never a resend.
+        await db('sends')
+          .where({ id })
+          .update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
+        const result: SendResult =
+          m.channel === 'email'
+            ? (
+                await messaging.email.send([
+                  {
+                    sendId: id,
+                    campaignId: input.campaignId,
+                    to: m.email!,
+                    subject: rendered.subject,
+                    html: rendered.html,
+                    text: rendered.text,
+                    headers: rendered.headers,
+                  },
+                ])
+              )[0]!
+            : await messaging.sms.send({ sendId: id, campaignId: input.campaignId, to: m.phone!, body: rendered.sms });
+        if (result.ok) {
+          await record(id, {
+            status: 'sent',
+            provider: m.channel === 'email' ? messaging.email.name : messaging.sms.name,
+            provider_message_id: result.providerMessageId,
+            sent_at: db.fn.now(),
+            retryable: null,
+            last_error: null,
+          });
+          counts.sent++;
+        } else {
+          await record(id, {
+            status: 'failed',
+            retryable: result.retryable,
+            error_code: result.code,
+            last_error: result.message.slice(0, 500),
+            failed_at: db.fn.now(),
+          });
+          counts[result.retryable ? 'retrying' : 'failed']++;
+        }
+        heartbeat(key);
+      }
+      // More to do when the batch was full, or when a pause stopped it part-way.
+      const more = processed < due.length || due.length === batchSize;
+      const last = due[processed - 1];
+      const nextCursor = !more
+        ? null
+        : input.attempt === 1
+          ? last
+            ? `${last.action_id}/${last.channel}`
+            : input.cursor
+          : 'retries';
+      return { counts, nextCursor };
+    },
+  };
+}

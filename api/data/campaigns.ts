@@ -1,0 +1,141 @@
+import type { Db } from '../../platform/db.ts';
+
+export interface NewCampaign {
+  name: string;
+  type: string;
+  goal: string;
+  targetSegments: string[];
+  channels: ('email' | 'sms')[];
+  startsOn: string;
+  windowDays: number;
+  audienceSize: number;
+  timeZone: string;
+  createdBy: string | null;
+  idempotencyKey: string | null;
+}
+
+export class UnknownSegments extends Error {
+  override name = 'UnknownSegments';
+}
+
+/**
+ * Stores a draft. With an idempotency key, a repeat of the same request returns the campaign the
+ * first one created (`created: false`) instead of a second campaign.
+ */
+export async function createCampaign(db: Db, c: NewCampaign): Promise<{ id: string; created: boolean }> {
+  return db.transaction(async (trx) => {
+    if (c.idempotencyKey) {
+      // Serialises concurrent requests with the same key.
+      await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`campaign:${c.idempotencyKey}`]);
+      const existing = await trx('campaigns').where({ idempotency_key: c.idempotencyKey }).first('id');
+      if (existing) return { id: existing.id as string, created: false };
+    }
+    const segments = c.targetSegments.length
+      ? await trx('segments').whereIn('key', c.targetSegments).select('id', 'key')
+      : [];
+    const missing = c.targetSegments.filter((k) => !segments.some((s) => s.key === k));
+    if (missing.length) throw new UnknownSegments(`Unknown segments: ${missing.join(', ')}`);
+    const [row] = await trx('campaigns')
+      .insert({
+        name: c.name,
+        type: c.type,
+        goal: c.goal,
+        target_segment_ids: segments.map((s) => s.id),
+        channels: c.channels,
+        starts_on: c.startsOn,
+        window_days: c.windowDays,
+        audience_size: c.audienceSize,
+        time_zone: c.timeZone,
+        created_by: c.createdBy,
+        idempotency_key: c.idempotencyKey,
+      })
+      .returning('id');
+    return { id: row.id as string, created: true };
+  });
+}
+
+export async function getCampaign(db: Db, id: string) {
+  const c = await db('campaigns').where({ id }).first();
+  if (!c) return undefined;
+  const [segments, ledger, actionCount] = await Promise.all([
+    db('segments').whereIn('id', c.target_segment_ids).select('key', 'name'),
+    db('sends')
+      .where({ campaign_id: id })
+      .select('channel', 'status')
+      .count({ n: '*' })
+      .groupBy('channel', 'status') as Promise<{ channel: string; status: string; n: number }[]>,
+    db('actions').where({ campaign_id: id }).count({ n: '*' }),
+  ]);
+  return {
+    id: c.id,
+    name: c.name,
+    type: c.type,
+    goal: c.goal,
+    status: c.status,
+    targetSegments: segments,
+    channels: c.channels,
+    startsOn: c.starts_on,
+    windowDays: c.window_days,
+    audienceSize: c.audience_size,
+    timeZone: c.time_zone,
+    workflowId: c.workflow_id,
+    planRecord: c.plan_record,
+    actions: Number(actionCount[0]!.n),
+    ledger: ledger.map((l) => ({ channel: l.channel, status: l.status, count: Number(l.n) })),
+    results: c.results,
+    lastError: c.last_error,
+    approvedAt: c.approved_at,
+    startedAt: c.started_at,
+    finishedAt: c.finished_at,
+    createdAt: c.created_at,
+  };
+}
+
+export async function listCampaigns(db: Db, q: { status?: string; limit: number }) {
+  return db('campaigns')
+    .modify((b) => {
+      if (q.status) b.where({ status: q.status });
+    })
+    .select(
+      'id',
+      'name',
+      'type',
+      'status',
+      'starts_on as startsOn',
+      'audience_size as audienceSize',
+      'created_at as createdAt',
+    )
+    .orderBy('created_at', 'desc')
+    .limit(q.limit);
+}
+
+export async function listActions(db: Db, campaignId: string, q: { day?: number; limit: number; after?: string }) {
+  return db('actions as a')
+    .join('customers as c', 'c.id', 'a.customer_id')
+    .leftJoin('customer_scores as s', 's.customer_id', 'a.customer_id')
+    .leftJoin('segments as g', 'g.id', 's.segment_id')
+    .where('a.campaign_id', campaignId)
+    .modify((b) => {
+      if (q.day !== undefined) b.where('a.day', q.day);
+      if (q.after) b.where('a.id', '>', q.after);
+    })
+    .select(
+      'a.id',
+      'a.customer_id as customerId',
+      'c.first_name as firstName',
+      'c.last_name as lastName',
+      'g.key as segment',
+      'a.day',
+      'a.scheduled_on as scheduledOn',
+      'a.window_start as windowStart',
+      'a.window_end as windowEnd',
+      'a.channels',
+      'a.offer',
+      'a.brief',
+      'a.rationale',
+      'a.priority_score as priority',
+      'a.status',
+    )
+    .orderBy('a.id')
+    .limit(q.limit);
+}

@@ -1,0 +1,90 @@
+/**
+ * The scoring worker of the `scoring` benchmark, in a process of its own so that its peak memory
+ * is the scoring's alone, not the store loader's. Runs the scoring activities as the worker does
+ * (each in a mock activity context, outside Temporal), times each, samples RSS, and sends the
+ * figures to the parent. Started by bench/scoring.bench.ts; not a benchmark itself.
+ */
+import { fileURLToPath } from 'node:url';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { createScoringActivities, type ScoringSettings } from '../activities/scoring.ts';
+import { createDb } from '../platform/db.ts';
+import { createLogger } from '../platform/logger.ts';
+
+export interface ScoringWorkerInput {
+  databaseUrl: string;
+  asOf: string;
+  scoring: ScoringSettings;
+}
+
+export interface PhaseFigures {
+  seconds: number;
+  /** Sampled every 25 ms; the fits block the timer, see maxRssMiB. */
+  peakRssMiB: number;
+}
+
+export interface ScoringWorkerFigures {
+  runId: string;
+  customers: { features: number; scored: number };
+  totalSeconds: number;
+  phases: Record<'start' | 'features' | 'fits' | 'writeBack' | 'finish', PhaseFigures>;
+  heartbeats: number;
+  rssAtStartMiB: number;
+  /** The kernel's high-water mark for the whole worker process. */
+  maxRssMiB: number;
+}
+
+const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+async function score({ databaseUrl, asOf, scoring }: ScoringWorkerInput): Promise<ScoringWorkerFigures> {
+  const rssAtStartMiB = mib(process.memoryUsage.rss());
+  const log = createLogger(process.env.BENCH_LOG_LEVEL ?? 'warn', 'bench-scoring-worker');
+  const db = createDb(databaseUrl);
+  let peak = 0;
+  const sample = () => (peak = Math.max(peak, process.memoryUsage.rss()));
+  const timer = setInterval(sample, 25);
+  try {
+    const activities = createScoringActivities({ db, log, scoring });
+    let heartbeats = 0;
+    /** Each step in an activity context of its own, as the worker runs it. */
+    const inActivity = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> => {
+      const env = new MockActivityEnvironment();
+      env.on('heartbeat', () => heartbeats++);
+      return env.run(fn, ...args);
+    };
+    const phases = {} as ScoringWorkerFigures['phases'];
+    const phase = async <T>(name: keyof ScoringWorkerFigures['phases'], work: () => Promise<T>): Promise<T> => {
+      log.info(`scoring: ${name}`);
+      peak = 0;
+      const started = performance.now();
+      const result = await work();
+      phases[name] = { seconds: Math.round(performance.now() - started) / 1000, peakRssMiB: mib(sample()) };
+      return result;
+    };
+
+    const started = performance.now();
+    const runId = await phase('start', () =>
+      inActivity(activities.startScoringRun, { trigger: 'manual', workflowId: 'bench-scoring', asOf }),
+    );
+    const features = await phase('features', () => inActivity(activities.computeCustomerFeatures, runId, asOf));
+    const fitted = await phase('fits', () => inActivity(activities.fitScoringModels, runId));
+    const scored = await phase('writeBack', () => inActivity(activities.writeCustomerScores, runId, fitted.model));
+    await phase('finish', () => inActivity(activities.finishScoringRun, runId, { scored }));
+    return {
+      runId,
+      customers: { features, scored },
+      totalSeconds: Math.round(performance.now() - started) / 1000,
+      phases,
+      heartbeats,
+      rssAtStartMiB,
+      maxRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    };
+  } finally {
+    clearInterval(timer);
+    await db.destroy();
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
+  const figures = await score(JSON.parse(process.argv[2]!) as ScoringWorkerInput);
+  process.send(figures, () => process.disconnect());
+}

@@ -1,0 +1,207 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { substituteRecipientVariables } from '../../domain/messaging/mail-merge.ts';
+import { Random } from '../datagen/random.ts';
+
+/**
+ * A local Mailgun that speaks the part of the real API the SDK calls: `POST /v3/:domain/messages`
+ * with HTTP Basic auth (`api:<key>`) and a multipart/form-data body, answering as Mailgun
+ * does. Faults are scripted per request or drawn with a seed; every accepted call and every
+ * message it expands to (recipient variables applied, as Mailgun would) is logged.
+ */
+
+export type MailgunFault = 'rate_limited' | 'server_error' | 'timeout' | 'invalid_address' | 'unauthorized';
+
+export interface MailgunStubOptions {
+  apiKey: string;
+  domain: string;
+  /** Added before every answer. */
+  latencyMs?: number;
+  /** Probability per request of each fault, drawn from `seed`. */
+  faultRates?: Partial<Record<'rate_limited' | 'server_error' | 'timeout', number>>;
+  seed?: number;
+  retryAfterSeconds?: number;
+  /** How long a "timeout" holds the request before dropping the connection. */
+  hangMs?: number;
+}
+
+export interface MailgunCall {
+  id: string;
+  recipients: string[];
+  fields: Record<string, string[]>;
+}
+
+export interface MailgunDelivery {
+  id: string;
+  to: string;
+  from: string;
+  subject: string;
+  html: string;
+  text: string;
+  /** `h:` fields, without the prefix. */
+  headers: Record<string, string>;
+  /** `v:` fields, without the prefix: what webhooks return as user-variables. */
+  variables: Record<string, string>;
+  tags: string[];
+}
+
+export interface MailgunStub {
+  url: string;
+  /** Accepted API calls, in order. */
+  calls: MailgunCall[];
+  /** Accepted messages, one per recipient. */
+  messages: MailgunDelivery[];
+  /** Every request that reached the messages endpoint, faulted or not. */
+  requests: number;
+  /** Faults for the next requests, in order; then the random ones apply again. */
+  script(...faults: MailgunFault[]): void;
+  close(): Promise<void>;
+}
+
+const MAX_RECIPIENTS = 1000;
+const addressSyntax = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** Fields of a multipart/form-data or urlencoded body; repeated fields keep every value. */
+export function parseForm(contentType: string, body: Buffer): Record<string, string[]> {
+  const fields: Record<string, string[]> = {};
+  const add = (name: string, value: string) => (fields[name] ??= []).push(value);
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  if (!boundary) {
+    for (const [name, value] of new URLSearchParams(body.toString())) add(name, value);
+    return fields;
+  }
+  const delimiter = `--${boundary[1] ?? boundary[2]}`;
+  for (const part of body.toString('utf8').split(delimiter).slice(1)) {
+    if (part.startsWith('--')) break;
+    const headerEnd = part.indexOf('\r\n\r\n');
+    if (headerEnd < 0) continue;
+    const name = /name="([^"]*)"/i.exec(part.slice(0, headerEnd))?.[1];
+    if (name !== undefined) add(name, part.slice(headerEnd + 4).replace(/\r\n$/, ''));
+  }
+  return fields;
+}
+
+function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
+  res.end(text);
+}
+
+export async function startMailgunStub(options: MailgunStubOptions): Promise<MailgunStub> {
+  const random = new Random(options.seed ?? 1);
+  const scripted: MailgunFault[] = [];
+  const hanging = new Set<ServerResponse>();
+  let sequence = 0;
+  const expectedAuth = `Basic ${Buffer.from(`api:${options.apiKey}`).toString('base64')}`;
+
+  const nextFault = (): MailgunFault | undefined => {
+    if (scripted.length > 0) return scripted.shift();
+    for (const fault of ['rate_limited', 'server_error', 'timeout'] as const) {
+      const rate = options.faultRates?.[fault] ?? 0;
+      if (rate > 0 && random.chance(rate)) return fault;
+    }
+    return undefined;
+  };
+
+  const stub: MailgunStub = {
+    url: '',
+    calls: [],
+    messages: [],
+    requests: 0,
+    script: (...faults) => scripted.push(...faults),
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
+    const route = /^\/v3\/([^/]+)\/messages$/.exec(new URL(req.url ?? '/', 'http://stub').pathname);
+    if (req.method !== 'POST' || !route) return send(res, 404, { message: 'Not Found' });
+    stub.requests++;
+    if (req.headers.authorization !== expectedAuth) return send(res, 401, 'Forbidden');
+
+    const fault = nextFault();
+    if (fault === 'timeout') {
+      hanging.add(res);
+      setTimeout(() => res.destroy(), options.hangMs ?? 60_000).unref();
+      return;
+    }
+    if (fault === 'unauthorized') return send(res, 401, 'Forbidden');
+    if (fault === 'rate_limited') {
+      return send(
+        res,
+        429,
+        { message: 'Too many requests' },
+        { 'retry-after': String(options.retryAfterSeconds ?? 2) },
+      );
+    }
+    if (fault === 'server_error') return send(res, 500, { message: 'Internal Server Error' });
+
+    const domain = decodeURIComponent(route[1]!);
+    if (domain !== options.domain) return send(res, 404, { message: `Domain not found: ${domain}` });
+    const fields = parseForm(req.headers['content-type'] ?? '', body);
+    const one = (name: string) => fields[name]?.[0] ?? '';
+    const to = (fields.to ?? [])
+      .flatMap((t) => t.split(','))
+      .map((t) => t.trim())
+      .filter(Boolean);
+    if (!one('from')) return send(res, 400, { message: 'from parameter is missing' });
+    if (to.length === 0) return send(res, 400, { message: 'to parameter is missing' });
+    if (!one('text') && !one('html'))
+      return send(res, 400, { message: 'Need at least one of text or html parameters specified' });
+    if (to.length > MAX_RECIPIENTS)
+      return send(res, 400, { message: `Too many recipients: the maximum is ${MAX_RECIPIENTS}` });
+    // Addresses on the reserved .invalid domain stand for ones Mailgun refuses.
+    if (fault === 'invalid_address' || to.some((t) => !addressSyntax.test(t) || t.endsWith('.invalid'))) {
+      return send(res, 400, { message: 'to parameter is not a valid address. please check documentation' });
+    }
+
+    const id = `<${Date.now()}.${++sequence}@${domain}>`;
+    stub.calls.push({ id, recipients: to, fields });
+    const recipientVariables = fields['recipient-variables']
+      ? (JSON.parse(one('recipient-variables')) as Record<string, Record<string, string>>)
+      : {};
+    for (const address of to) {
+      const values = recipientVariables[address] ?? {};
+      const expand = (value: string) => substituteRecipientVariables(value, values);
+      const prefixed = (prefix: string) =>
+        Object.fromEntries(
+          Object.entries(fields)
+            .filter(([name]) => name.startsWith(prefix))
+            .map(([name, v]) => [name.slice(prefix.length), expand(v[0]!)]),
+        );
+      stub.messages.push({
+        id,
+        to: address,
+        from: expand(one('from')),
+        subject: expand(one('subject')),
+        html: expand(one('html')),
+        text: expand(one('text')),
+        headers: prefixed('h:'),
+        variables: prefixed('v:'),
+        tags: fields['o:tag'] ?? [],
+      });
+    }
+    send(res, 200, { id, message: 'Queued. Thank you.' });
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => send(res, 500, { message: String(err) }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  stub.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return stub;
+}
