@@ -200,6 +200,17 @@ describe('importCustomers', () => {
     ]);
   });
 
+  it('never opts a customer back in over an opt-out they gave directly (STOP, unsubscribe link)', async () => {
+    await importCustomers(t.db, csv(goodFile), csvOptions);
+    const c3 = await t.db('customers').where({ external_id: 'C-3' }).first('id');
+    await t.db('consents').insert({ customer_id: c3.id, channel: 'sms', status: 'opted_out', source: 'sms_stop' });
+
+    await importCustomers(t.db, csv(goodFile), csvOptions);
+    const sms = (await consents()).filter((c) => c.external_id === 'C-3' && c.channel === 'sms');
+    expect(sms.at(-1)).toEqual({ external_id: 'C-3', channel: 'sms', status: 'opted_out', source: 'sms_stop' });
+    expect(sms).toHaveLength(2);
+  });
+
   it('leaves alone the fields a file has no column for, and clears those it leaves blank', async () => {
     await importCustomers(t.db, csv(goodFile), csvOptions);
     await importCustomers(t.db, csv(lines('id,first_name,phone', 'C-1,Ana María,')), csvOptions);

@@ -82,7 +82,10 @@ async function writeCustomers(
   };
 }
 
-/** A consent row only where the file's answer differs from the customer's latest for that channel. */
+/**
+ * A consent row only where the file's answer differs from the customer's latest for that channel,
+ * and never an opt-in over an opt-out the customer gave us directly.
+ */
 async function recordConsents(
   trx: Knex.Transaction,
   rows: LinedRow<CustomerRow>[],
@@ -104,11 +107,15 @@ async function recordConsents(
        select c.id, i.channel, i.status, 'import', jsonb_build_object('importId', ?::text, 'line', i.line)
        from unnest(?::text[], ?::text[], ?::text[], ?::int[]) as i(external_id, channel, status, line)
        join customers c on c.external_id = i.external_id
-       where i.status is distinct from (
-         select k.status from consents k
+       left join lateral (
+         select k.status, k.source from consents k
          where k.customer_id = c.id and k.channel = i.channel
          order by k.recorded_at desc
-         limit 1)
+         limit 1) last on true
+       where i.status is distinct from last.status
+         -- An opt-out the customer made themselves (STOP, an unsubscribe link, the preference
+         -- page) is never undone by a file from another system.
+         and not coalesce(i.status = 'opted_in' and last.status = 'opted_out' and last.source <> 'import', false)
        returning customer_id
      )
      select distinct c.external_id from recorded join customers c on c.id = recorded.customer_id`,
