@@ -23,6 +23,18 @@ function setSessionCookies(res: Response, session: SessionTokens): void {
   res.cookie(CSRF_COOKIE, randomBytes(24).toString('base64url'), { ...cookieBase, httpOnly: false });
 }
 
+/** Cookies for the web app, and the same tokens in the body for API clients. */
+function sendSession(res: Response, session: SessionTokens): void {
+  setSessionCookies(res, session);
+  res.json({
+    accessToken: session.accessToken,
+    refreshToken: session.refreshToken,
+    tokenType: 'Bearer',
+    expiresIn: session.expiresIn,
+    user: session.user,
+  });
+}
+
 function clearSessionCookies(res: Response): void {
   res.clearCookie(ACCESS_COOKIE, cookieBase);
   res.clearCookie(REFRESH_COOKIE, { ...cookieBase, path: '/api/auth' });
@@ -64,14 +76,7 @@ export function authRouter(deps: { sessions: Sessions; loginAttemptsPerMinute: n
     try {
       const session = await deps.sessions.login(email, password, meta(req));
       res.locals.audit.entityId = session.user.id;
-      setSessionCookies(res, session);
-      res.json({
-        accessToken: session.accessToken,
-        refreshToken: session.refreshToken,
-        tokenType: 'Bearer',
-        expiresIn: session.expiresIn,
-        user: session.user,
-      });
+      sendSession(res, session);
     } catch (err) {
       throw toProblem(err);
     }
@@ -83,14 +88,7 @@ export function authRouter(deps: { sessions: Sessions; loginAttemptsPerMinute: n
     try {
       const session = await deps.sessions.refresh(token, meta(req));
       res.locals.audit = { entityId: session.user.id };
-      setSessionCookies(res, session);
-      res.json({
-        accessToken: session.accessToken,
-        refreshToken: session.refreshToken,
-        tokenType: 'Bearer',
-        expiresIn: session.expiresIn,
-        user: session.user,
-      });
+      sendSession(res, session);
     } catch (err) {
       clearSessionCookies(res);
       throw toProblem(err);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { campaignTypes } from '../campaigns/lifecycle.ts';
 import { CHURN_BANDS } from '../scoring/churn.ts';
 import { offerKinds, playbookSchema } from '../segments/playbooks.ts';
 import { clockMinutes, dayNumber } from './calendar.ts';
@@ -11,8 +12,7 @@ import { clockMinutes, dayNumber } from './calendar.ts';
  * calendar day and `window` their wall-clock hours, so quiet hours hold wherever they live.
  */
 
-export const CAMPAIGN_TYPES = ['win_back', 'new_arrival', 'holiday', 're_engagement', 'custom'] as const;
-export type CampaignType = (typeof CAMPAIGN_TYPES)[number];
+export { campaignTypes as CAMPAIGN_TYPES, type CampaignType } from '../campaigns/lifecycle.ts';
 
 export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -42,7 +42,7 @@ const channelList = z
 
 export const campaignSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
-  type: z.enum(CAMPAIGN_TYPES),
+  type: z.enum(campaignTypes),
   goal: z.string().trim().max(1_000).default(''),
   startsOn: isoDate,
   windowDays: z.number().int().min(1).max(31).default(7),
