@@ -215,10 +215,8 @@ describe('Mailgun provider', () => {
 
   it('retries after a timeout', async () => {
     stub.script('timeout');
-    const started = performance.now();
     const [result] = await provider({ timeoutMs: 300 }).send([message('ada@example.com', 'Ada')]);
     expect(result).toMatchObject({ ok: false, retryable: true, code: 'timeout' });
-    expect(performance.now() - started).toBeLessThan(5_000);
     expect(stub.messages).toHaveLength(0);
   });
 
