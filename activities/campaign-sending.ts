@@ -1,17 +1,9 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { v5 as uuidv5 } from 'uuid';
 import { checkSend, type ComplianceRules, type ConsentStatus } from '../domain/compliance/index.ts';
-import {
-  compileTemplate,
-  recipientLinks,
-  renderMessage,
-  signUnsubscribeToken,
-  templateFor,
-  type CompiledTemplate,
-  type MessageVariables,
-} from '../domain/messaging/index.ts';
-import type { OfferKind } from '../domain/messaging/index.ts';
+import { compileTemplate, renderMessage, templateFor, type CompiledTemplate } from '../domain/messaging/index.ts';
 import type { Db } from '../platform/db.ts';
+import { messageVariables, type ActionOffer, type MessageSettings } from './messaging/variables.ts';
 import type { EmailProvider, SendResult, SmsProvider } from './messaging/providers/types.ts';
 
 /**
@@ -46,15 +38,10 @@ export interface SendBatchInput {
   now: number;
 }
 
-export interface MessagingDeps {
+export interface MessagingDeps extends MessageSettings {
   email: EmailProvider;
   sms: SmsProvider;
   rules: ComplianceRules;
-  publicUrl: string;
-  shopUrl: string;
-  unsubscribeMailbox: string;
-  unsubscribeSecret: string;
-  store: MessageVariables['store'];
   /** Messages per batch activity (Mailgun takes at most 1,000 per call). */
   batchSize?: number;
 }
@@ -72,7 +59,7 @@ interface DueMessage {
   action_id: string;
   customer_id: string;
   channel: 'email' | 'sms';
-  offer: { key: string; label: string; kind: OfferKind; discountPct?: number };
+  offer: ActionOffer;
   first_name: string | null;
   email: string | null;
   phone: string | null;
@@ -232,21 +219,20 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
           continue;
         }
 
-        const token = signUnsubscribeToken(
-          { customerId: m.customer_id, channel: m.channel, campaignId: input.campaignId, issuedAt: new Date() },
-          messaging.unsubscribeSecret,
+        const rendered = renderMessage(
+          await compiled(m.offer),
+          messageVariables(
+            messaging,
+            {
+              customerId: m.customer_id,
+              channel: m.channel,
+              campaignId: input.campaignId,
+              firstName: m.first_name,
+              primaryCategory: m.primary_category,
+            },
+            m.offer,
+          ),
         );
-        const rendered = renderMessage(await compiled(m.offer), {
-          customer: { firstName: m.first_name, primaryCategory: m.primary_category },
-          offer: { kind: m.offer.kind, label: m.offer.label, discountPct: m.offer.discountPct },
-          store: messaging.store,
-          links: recipientLinks({
-            publicUrl: messaging.publicUrl,
-            shopUrl: messaging.shopUrl,
-            token,
-            unsubscribeMailbox: messaging.unsubscribeMailbox,
-          }),
-        });
 
         // Durable before the call: a crash from here on leaves an ambiguous row, never a resend.
         await db('sends')

@@ -7,6 +7,7 @@ import { resolveSecret } from '../platform/secrets.ts';
 import type { CampaignTimings } from '../workflows/campaign-messages.ts';
 import type { ActivityDeps } from './index.ts';
 import { createProviders, type Providers } from './messaging/providers/index.ts';
+import { messageSettings } from './messaging/variables.ts';
 import type { ScoringSettings } from './scoring.ts';
 
 /** Everything the activities need, built once per worker process from the config. */
@@ -51,7 +52,6 @@ export function activityDeps(
     frequencyCap: cfg.FREQUENCY_CAP,
     storeTimeZone: cfg.STORE_TIME_ZONE,
   };
-  const host = new URL(cfg.publicUrl).hostname;
   return {
     db,
     log,
@@ -62,15 +62,7 @@ export function activityDeps(
       email: providers.email,
       sms: providers.sms,
       rules: { ...rules, sendingPaused: cfg.SENDING_PAUSED },
-      publicUrl: cfg.publicUrl,
-      shopUrl: cfg.publicUrl,
-      unsubscribeMailbox: `unsubscribe@${cfg.MAILGUN_DOMAIN ?? host}`,
-      unsubscribeSecret: unsubscribeSecret(cfg),
-      store: {
-        name: cfg.STORE_NAME,
-        postalAddress: cfg.STORE_POSTAL_ADDRESS,
-        responsibleDrinkingLine: cfg.RESPONSIBLE_DRINKING_LINE,
-      },
+      ...messageSettings(cfg, unsubscribeSecret(cfg)),
     },
   };
 }

@@ -57,6 +57,16 @@ export const accessTable = {
   'POST /api/campaigns/:id/pause': { roles: managers },
   'POST /api/campaigns/:id/resume': { roles: managers },
   'POST /api/campaigns/:id/cancel': { roles: managers },
+
+  // The signed token in a message's link is the recipient's authentication.
+  'GET /api/unsubscribe/:token': { public: true },
+  'POST /api/unsubscribe/:token': { public: true },
+  'GET /preferences/:token': { public: true },
+  'POST /preferences/:token': { public: true },
+
+  'POST /api/messages/preview': { roles: everyone },
+  'GET /api/outbox': { roles: everyone },
+  'GET /api/outbox/:id': { roles: everyone },
 } as const satisfies Record<string, AccessRule>;
 
 export type RouteKey = keyof typeof accessTable;

@@ -23,6 +23,10 @@ import { importsRouter } from './routes/imports.ts';
 import { scoringRouter } from './routes/scoring.ts';
 import { segmentsRouter } from './routes/segments.ts';
 import { healthRouter, type ReadinessProbe } from './routes/health.ts';
+import { messageSettings, type MessageConfig } from '../activities/messaging/variables.ts';
+import { messagesRouter } from './routes/messages.ts';
+import { outboxRouter } from './routes/outbox.ts';
+import { recipientLinksRouter } from './routes/recipient-links.ts';
 
 export { HttpProblem } from './problem.ts';
 
@@ -38,12 +42,14 @@ export interface ApiDeps {
   /** Temporal reachability, from the process's one Temporal client. */
   temporalReady: ReadinessProbe;
   workflows: Workflows;
-  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'>;
+  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'> & MessageConfig;
   campaignTimings: CampaignTimings;
   tokens: AccessTokens;
   sessions: Sessions;
   apiKeys: ApiKeys;
   loginAttemptsPerMinute?: number;
+  /** Signs and checks the unsubscribe and preference links in messages. */
+  unsubscribeSecret: string;
 }
 
 const requestId: RequestHandler = (req, res, next) => {
@@ -78,6 +84,11 @@ export function createApp(deps: ApiDeps): Express {
   app.use(
     campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
   );
+  app.use(
+    recipientLinksRouter({ db: deps.db, unsubscribeSecret: deps.unsubscribeSecret, storeName: deps.config.STORE_NAME }),
+  );
+  app.use(messagesRouter({ db: deps.db, settings: messageSettings(deps.config, deps.unsubscribeSecret) }));
+  app.use(outboxRouter({ db: deps.db }));
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
 

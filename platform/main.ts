@@ -10,7 +10,7 @@ import { ensureNamespace } from '../temporal/namespace.ts';
 import { ensureScoringSchedule } from '../temporal/schedules.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { startWorkers } from '../temporal/worker.ts';
-import { activityDeps, campaignTimings } from '../activities/settings.ts';
+import { activityDeps, campaignTimings, unsubscribeSecret } from '../activities/settings.ts';
 import type { selfCheckWorkflow } from '../workflows/self-check.ts';
 import { config, ConfigError } from './config.ts';
 import { createDb } from './db.ts';
@@ -123,6 +123,7 @@ async function main(): Promise<void> {
         workflows: { client: temporal.client, queues },
         config: cfg,
         campaignTimings: campaignTimings(cfg),
+        unsubscribeSecret: unsubscribeSecret(cfg),
         ...createApiServices(db, cfg),
       }),
       cfg.PORT,

@@ -1,7 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { campaignTimings } from '../../activities/settings.ts';
+import { campaignTimings, unsubscribeSecret } from '../../activities/settings.ts';
 import { createApp, type Workflows } from '../../api/app.ts';
 import { connectTemporalClient } from '../../temporal/client.ts';
 import { taskQueues } from '../../temporal/task-queues.ts';
@@ -59,6 +59,7 @@ export async function startTestApi(
     workflows,
     config: cfg,
     campaignTimings: campaignTimings(cfg),
+    unsubscribeSecret: unsubscribeSecret(cfg),
     ...services,
   });
   const server = await listen(app, 0, '127.0.0.1');
