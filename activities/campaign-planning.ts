@@ -6,6 +6,7 @@ import {
   customerAlias,
   type CampaignPlan,
   type CampaignPlanner,
+  type PlannedCopy,
   type PlanningCustomer,
   type PlanningInput,
 } from '../domain/planning/types.ts';
@@ -17,7 +18,8 @@ import type { Channel } from '../domain/planning/types.ts';
 
 /**
  * The campaign's planning steps: rank the audience, ask the planner for a plan, store it as
- * actions; apply a marketer's edits (validated like any plan); freeze the plan on approval.
+ * actions with each segment's message copy; apply a marketer's edits (validated like any plan);
+ * freeze the plan and its copy on approval.
  */
 
 export interface CampaignRules {
@@ -202,7 +204,17 @@ async function planningInput(
   return { campaign, input: { ...input, customers } };
 }
 
-async function storeActions(db: Db, campaignId: string, plan: CampaignPlan): Promise<void> {
+/**
+ * Replaces the campaign's actions and the planner's copy in one go. Copy a marketer edited is
+ * theirs: a new plan never overwrites it.
+ */
+async function storePlan(
+  db: Db,
+  campaignId: string,
+  plan: CampaignPlan,
+  segmentOf: Map<string, string>,
+  copy: PlannedCopy[],
+): Promise<void> {
   await db.transaction(async (trx) => {
     await trx('actions').where({ campaign_id: campaignId }).delete();
     for (let i = 0; i < plan.actions.length; i += 2_000) {
@@ -210,6 +222,7 @@ async function storeActions(db: Db, campaignId: string, plan: CampaignPlan): Pro
         plan.actions.slice(i, i + 2_000).map((a) => ({
           campaign_id: campaignId,
           customer_id: a.customerId,
+          segment_key: segmentOf.get(a.customerId) ?? null,
           day: a.day,
           scheduled_on: a.scheduledOn,
           window_start: a.window.start,
@@ -221,6 +234,22 @@ async function storeActions(db: Db, campaignId: string, plan: CampaignPlan): Pro
           priority_score: a.priority,
         })),
       );
+    }
+    await trx('campaign_copy').where({ campaign_id: campaignId }).whereNot({ source: 'marketer' }).delete();
+    if (copy.length > 0) {
+      await trx('campaign_copy')
+        .insert(
+          copy.map((c) => ({
+            campaign_id: campaignId,
+            segment_key: c.segment,
+            subject: c.subject,
+            body_text: c.body,
+            sms_text: c.sms,
+            source: c.source,
+          })),
+        )
+        .onConflict(['campaign_id', 'segment_key'])
+        .ignore();
     }
   });
 }
@@ -269,12 +298,13 @@ export function createCampaignPlanningActivities({
   rules: CampaignRules;
 }) {
   return {
-    /** Ranks the audience, plans, stores the actions and the plan's record. */
+    /** Ranks the audience, plans, stores the actions, each segment's copy and the plan's record. */
     async generateCampaignPlan(campaignId: string): Promise<{ actions: number; skipped: number; planner: string }> {
       const { input } = await planningInput(db, campaignId, rules);
       heartbeat('planning');
-      const { plan, record } = await planner.planCampaign(input);
-      await storeActions(db, campaignId, plan);
+      const { plan, copy, record } = await planner.planCampaign(input);
+      const segmentOf = new Map(input.customers.map((c) => [c.customerId, c.segment]));
+      await storePlan(db, campaignId, plan, segmentOf, copy);
       const skipped = record.skipped?.total ?? 0;
       await db('campaigns')
         .where({ id: campaignId })
@@ -370,10 +400,13 @@ export function createCampaignPlanningActivities({
 
     /**
      * Freezes the plan: every action gets the instants its window opens and closes in the
-     * recipient's time zone, and the plan a hash, so what was approved is what is sent.
+     * recipient's time zone, and the plan (its copy included) a hash, so what was approved is
+     * what is sent.
      */
     async approvePlan(campaignId: string, approvedBy: string | null): Promise<{ actions: number; planHash: string }> {
       return db.transaction(async (trx) => {
+        // A copy edit holds this lock while it checks that the plan is not approved yet.
+        await trx('campaigns').where({ id: campaignId }).forNoKeyUpdate().first('id');
         const rows = (await trx('actions as a')
           .join('customers as c', 'c.id', 'a.customer_id')
           .join('campaigns as k', 'k.id', 'a.campaign_id')
@@ -402,6 +435,11 @@ export function createCampaignPlanningActivities({
             [chunk.map((u) => u.id), chunk.map((u) => u.send_at), chunk.map((u) => u.send_until)],
           );
         }
+        const copy = await trx('campaign_copy')
+          .where({ campaign_id: campaignId })
+          .orderBy('segment_key')
+          .select('segment_key', 'subject', 'body_text', 'sms_text');
+        hash.update(JSON.stringify(copy));
         const planHash = hash.digest('hex');
         await trx('campaigns').where({ id: campaignId }).update({
           approved_by: approvedBy,

@@ -84,9 +84,15 @@ export function createCampaignRecordActivities({ db }: { db: Db }) {
         .update({ status: 'unconfirmed', updated_at: db.fn.now() });
     },
 
-    /** A cancelled campaign leaves nothing half-way: unsent rows are skipped with a reason. */
+    /**
+     * A cancelled campaign leaves nothing half-way: unsent rows are skipped with a reason, and the
+     * actions not yet sent are cancelled (those already sent keep their status; the ledger has their story).
+     */
     async closeCampaignLedger(campaignId: string): Promise<number> {
-      await db('actions').where({ campaign_id: campaignId, status: 'approved' }).update({ status: 'cancelled' });
+      await db('actions')
+        .where({ campaign_id: campaignId, status: 'approved' })
+        .whereNotExists(db('sends').whereRaw('sends.action_id = actions.id').whereNot('sends.status', 'pending'))
+        .update({ status: 'cancelled' });
       return db('sends')
         .where({ campaign_id: campaignId })
         .whereIn('status', ['pending'])

@@ -1,7 +1,14 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { v5 as uuidv5 } from 'uuid';
 import { checkSend, type ComplianceRules, type ConsentStatus } from '../domain/compliance/index.ts';
-import { compileTemplate, renderMessage, templateFor, type CompiledTemplate } from '../domain/messaging/index.ts';
+import {
+  compileCopy,
+  compileTemplate,
+  renderMessage,
+  TemplateError,
+  templateFor,
+  type CompiledTemplate,
+} from '../domain/messaging/index.ts';
 import type { Db } from '../platform/db.ts';
 import { messageVariables, type ActionOffer, type MessageSettings } from './messaging/variables.ts';
 import type { EmailProvider, SendResult, SmsProvider } from './messaging/providers/types.ts';
@@ -13,6 +20,9 @@ import type { EmailProvider, SendResult, SmsProvider } from './messaging/provide
  * provider's message id after. A row found in `sending` on a retry is ambiguous (the worker died
  * mid-call): it is resolved against the provider where the provider can tell, and otherwise
  * marked `unknown` and never sent again — a message is never sent twice.
+ *
+ * A message says what its segment's campaign copy says, when the campaign has copy for the
+ * segment the action was planned for; otherwise it is the default template of its offer.
  */
 
 export interface SendCounts {
@@ -60,6 +70,8 @@ interface DueMessage {
   customer_id: string;
   channel: 'email' | 'sms';
   offer: ActionOffer;
+  /** The segment the action was planned for. */
+  segment_key: string | null;
   first_name: string | null;
   email: string | null;
   phone: string | null;
@@ -77,6 +89,13 @@ interface DueMessage {
 
 const empty = (): SendCounts => ({ sent: 0, skipped: 0, failed: 0, retrying: 0, unknown: 0 });
 
+interface CopyRow {
+  segment_key: string;
+  subject: string;
+  body_text: string;
+  sms_text: string;
+}
+
 export function createCampaignSendingActivities({ db, messaging }: { db: Db; messaging: MessagingDeps }) {
   const batchSize = messaging.batchSize ?? 1_000;
   // MJML compiles once per offer and worker; each recipient is only a Liquid render.
@@ -89,12 +108,44 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
     }
     return t;
   };
+  // Likewise per campaign and segment. The copy is frozen once the plan is approved; the text is
+  // kept beside the template anyway, so a changed row can never be sent with stale words.
+  const copyTemplates = new Map<string, { text: string; template: Promise<CompiledTemplate | null> }>();
+  const compiledCopy = (campaignId: string, copy: CopyRow) => {
+    const key = `${campaignId}/${copy.segment_key}`;
+    const text = JSON.stringify([copy.subject, copy.body_text, copy.sms_text]);
+    let entry = copyTemplates.get(key);
+    if (!entry || entry.text !== text) {
+      const template = compileCopy({ subject: copy.subject, body: copy.body_text, sms: copy.sms_text }).catch(
+        (err: unknown) => {
+          // Copy is checked when it is saved; should a stored one not compile, the default still goes out.
+          if (!(err instanceof TemplateError)) {
+            copyTemplates.delete(key);
+            throw err;
+          }
+          Context.current().log.warn('campaign copy does not compile; using the offer template', {
+            campaignId,
+            segment: copy.segment_key,
+            error: err.message,
+          });
+          return null;
+        },
+      );
+      entry = { text, template };
+      copyTemplates.set(key, entry);
+    }
+    return entry.template;
+  };
+  const templateOf = async (campaignId: string, m: DueMessage, copy: Map<string, CopyRow>) => {
+    const segmentCopy = m.segment_key === null ? undefined : copy.get(m.segment_key);
+    return (segmentCopy && (await compiledCopy(campaignId, segmentCopy))) ?? compiled(m.offer);
+  };
 
   /** The batch's messages with everything compliance needs, in one query. */
   async function dueMessages(input: SendBatchInput): Promise<DueMessage[]> {
     const { rows } = await db.raw(
       `with due as (
-         select a.id as action_id, a.customer_id, ch.channel, a.offer
+         select a.id as action_id, a.customer_id, ch.channel, a.offer, a.segment_key
          from actions a cross join lateral unnest(a.channels) as ch(channel)
          where a.campaign_id = :campaign and a.day = :day and a.status = 'approved'
            and ${input.attempt === 1 ? 'a.send_at = cast(:opensAt as timestamptz)' : 'true'}
@@ -117,6 +168,8 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
        left join sends l on l.campaign_id = :campaign and l.customer_id = d.customer_id
                         and l.channel = d.channel and l.day = :day
        where ${input.attempt === 1 ? 'true' : `l.status = 'failed' and l.retryable and l.attempts < :attempt`}
+       -- The cursor is the last key processed: the batch must take the first keys, in key order.
+       order by d.action_id::text || '/' || d.channel
        limit :limit`,
       {
         campaign: input.campaignId,
@@ -164,6 +217,10 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
     async sendCampaignBatch(input: SendBatchInput): Promise<{ counts: SendCounts; nextCursor: string | null }> {
       const counts = empty();
       const due = await dueMessages(input);
+      const copyRows = (await db('campaign_copy')
+        .where({ campaign_id: input.campaignId })
+        .select('segment_key', 'subject', 'body_text', 'sms_text')) as CopyRow[];
+      const copy = new Map(copyRows.map((c) => [c.segment_key, c]));
       const signal = Context.current().cancellationSignal;
       let processed = 0;
       for (const m of due) {
@@ -220,7 +277,7 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
         }
 
         const rendered = renderMessage(
-          await compiled(m.offer),
+          await templateOf(input.campaignId, m, copy),
           messageVariables(
             messaging,
             {

@@ -24,6 +24,8 @@ export const accessTable = {
   'POST /api/auth/refresh': { public: true },
   'POST /api/auth/logout': { public: true },
   'GET /api/auth/me': { roles: everyone },
+  // Which planner and messaging providers this installation uses.
+  'GET /api/system': { roles: everyone, apiKey: 'read' },
 
   'GET /api/api-keys': { roles: admins },
   'POST /api/api-keys': { roles: admins },
@@ -57,12 +59,21 @@ export const accessTable = {
   'POST /api/campaigns/:id/pause': { roles: managers },
   'POST /api/campaigns/:id/resume': { roles: managers },
   'POST /api/campaigns/:id/cancel': { roles: managers },
+  // Anyone who may plan may write the copy, until the plan is approved.
+  'GET /api/campaigns/:id/copy': { roles: everyone, apiKey: 'read' },
+  'PUT /api/campaigns/:id/copy/:segment': { roles: everyone },
 
   // The signed token in a message's link is the recipient's authentication.
   'GET /api/unsubscribe/:token': { public: true },
   'POST /api/unsubscribe/:token': { public: true },
   'GET /preferences/:token': { public: true },
   'POST /preferences/:token': { public: true },
+  'GET /r/:token': { public: true },
+
+  // The provider's signature is the authentication.
+  'POST /api/webhooks/mailgun': { public: true },
+  'POST /api/webhooks/twilio/status': { public: true },
+  'POST /api/webhooks/twilio/inbound': { public: true },
 
   'POST /api/messages/preview': { roles: everyone },
   'GET /api/outbox': { roles: everyone },

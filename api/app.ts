@@ -9,6 +9,9 @@ import type { Db } from '../platform/db.ts';
 import type { CampaignTimings } from '../workflows/campaign-messages.ts';
 import type { Logger } from '../platform/logger.ts';
 import { auditTrail } from './audit.ts';
+import { createEngagementIngestion, type EngagementIngestion } from '../activities/webhooks/ingestion.ts';
+import { clickRedirectRouter } from './routes/click-redirect.ts';
+import { webhooksRouter, type WebhookConfig } from './routes/webhooks.ts';
 import type { ApiKeys } from './auth/api-keys.ts';
 import { authenticate } from './auth/middleware.ts';
 import type { Sessions } from './auth/sessions.ts';
@@ -19,6 +22,7 @@ import { auditLogRouter } from './routes/audit-log.ts';
 import { authRouter } from './routes/auth.ts';
 import { customersRouter } from './routes/customers.ts';
 import { campaignsRouter } from './routes/campaigns.ts';
+import { campaignCopyRouter } from './routes/campaign-copy.ts';
 import { importsRouter } from './routes/imports.ts';
 import { scoringRouter } from './routes/scoring.ts';
 import { segmentsRouter } from './routes/segments.ts';
@@ -27,6 +31,7 @@ import { messageSettings, type MessageConfig } from '../activities/messaging/var
 import { messagesRouter } from './routes/messages.ts';
 import { outboxRouter } from './routes/outbox.ts';
 import { recipientLinksRouter } from './routes/recipient-links.ts';
+import { systemRouter, type SystemInfo } from './routes/system.ts';
 
 export { HttpProblem } from './problem.ts';
 
@@ -42,7 +47,7 @@ export interface ApiDeps {
   /** Temporal reachability, from the process's one Temporal client. */
   temporalReady: ReadinessProbe;
   workflows: Workflows;
-  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'> & MessageConfig;
+  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'> & MessageConfig & WebhookConfig;
   campaignTimings: CampaignTimings;
   tokens: AccessTokens;
   sessions: Sessions;
@@ -50,6 +55,10 @@ export interface ApiDeps {
   loginAttemptsPerMinute?: number;
   /** Signs and checks the unsubscribe and preference links in messages. */
   unsubscribeSecret: string;
+  /** Where webhook and click events go in; built here unless the process keeps one to close on shutdown. */
+  engagement?: EngagementIngestion;
+  /** The planner and messaging providers in use, worked out from the config by the process. */
+  system: SystemInfo;
 }
 
 const requestId: RequestHandler = (req, res, next) => {
@@ -66,6 +75,11 @@ export function createApp(deps: ApiDeps): Express {
   app.set('trust proxy', 'loopback');
   app.use(requestId);
   app.use(helmet());
+  // Provider webhooks and tracked links come before the API's body parser, authentication and
+  // audit trail: a signature or a signed link is their authentication, their receipts their record.
+  const engagement = deps.engagement ?? createEngagementIngestion({ db: deps.db, log: deps.log });
+  app.use(webhooksRouter({ ingestion: engagement, config: deps.config }));
+  app.use(clickRedirectRouter({ ingestion: engagement, unsubscribeSecret: deps.unsubscribeSecret, log: deps.log }));
   // Imports parse their own, larger bodies (or stream CSV).
   const json = express.json({ limit: '1mb' });
   app.use((req, res, next) => (req.path.startsWith('/api/imports') ? next() : json(req, res, next)));
@@ -75,6 +89,7 @@ export function createApp(deps: ApiDeps): Express {
 
   app.use(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
   app.use(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
+  app.use(systemRouter({ system: deps.system }));
   app.use(apiKeysRouter({ apiKeys: deps.apiKeys }));
   app.use(auditLogRouter({ db: deps.db }));
   app.use(customersRouter({ db: deps.db }));
@@ -84,6 +99,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(
     campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
   );
+  app.use(campaignCopyRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
   app.use(
     recipientLinksRouter({ db: deps.db, unsubscribeSecret: deps.unsubscribeSecret, storeName: deps.config.STORE_NAME }),
   );

@@ -85,6 +85,10 @@ async function score({ databaseUrl, asOf, scoring }: ScoringWorkerInput): Promis
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.send) {
-  const figures = await score(JSON.parse(process.argv[2]!) as ScoringWorkerInput);
+  // The input comes over the IPC channel, not argv, where `ps` would show the database password.
+  const input = await new Promise<ScoringWorkerInput>((resolve) =>
+    process.once('message', (m) => resolve(m as ScoringWorkerInput)),
+  );
+  const figures = await score(input);
   process.send(figures, () => process.disconnect());
 }

@@ -11,6 +11,8 @@ import { ensureScoringSchedule } from '../temporal/schedules.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { startWorkers } from '../temporal/worker.ts';
 import { activityDeps, campaignTimings, unsubscribeSecret } from '../activities/settings.ts';
+import { createProviders } from '../activities/messaging/providers/index.ts';
+import { plannerSummary } from '../activities/planning/planner.ts';
 import type { selfCheckWorkflow } from '../workflows/self-check.ts';
 import { config, ConfigError } from './config.ts';
 import { createDb } from './db.ts';
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
   stops.push({ name: 'Temporal client', stop: temporal.close });
   if (cfg.TEMPORAL_ADDRESS) await ensureNamespace(temporal.connection, cfg.TEMPORAL_NAMESPACE);
 
+  // One set of providers per process: the worker sends through them, the API shows their summary.
+  const providers = createProviders(cfg, { db });
   const queues = taskQueues(cfg.TEMPORAL_TASK_QUEUE_PREFIX);
   await ensureScoringSchedule(temporal.client, { queues, cron: cfg.SCORING_SCHEDULE, timeZone: cfg.STORE_TIME_ZONE });
   if (cfg.ROLE !== 'api') {
@@ -104,7 +108,7 @@ async function main(): Promise<void> {
       address: temporalAddress,
       namespace: cfg.TEMPORAL_NAMESPACE,
       queues,
-      deps: activityDeps(cfg, db, log),
+      deps: activityDeps(cfg, db, log, providers),
     });
     stops.push({ name: 'worker', stop: () => workers.shutdown() });
     workers.run().catch((err: unknown) => {
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
         config: cfg,
         campaignTimings: campaignTimings(cfg),
         unsubscribeSecret: unsubscribeSecret(cfg),
+        system: { planner: plannerSummary(cfg), providers: providers.summary },
         ...createApiServices(db, cfg),
       }),
       cfg.PORT,

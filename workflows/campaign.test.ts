@@ -1,106 +1,34 @@
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { activityDeps } from '../activities/settings.ts';
-import { createCampaign } from '../api/data/campaigns.ts';
-import { seedDemo } from '../bench/datagen/seed.ts';
-import { parseConfig } from '../platform/config.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
-import { testLog, testTaskQueue } from '../platform/testing/temporal.ts';
-import proto from '@temporalio/proto';
-import { projectSearchAttributes } from '../temporal/search-attributes.ts';
-import { testServerExecutable } from '../temporal/test-server.ts';
-import { installRuntimeLogger, startWorkers, type Workers } from '../temporal/worker.ts';
-import { approveUpdate, editActionsUpdate, generateUpdate, progressQuery, startUpdate } from './campaign-messages.ts';
-import type { campaignWorkflow } from './campaign.ts';
-import type { scoreCustomersWorkflow } from './score-customers.ts';
-
-const TZ = 'America/Chicago';
-
-function localDate(offsetDays: number): string {
-  const parts = new Intl.DateTimeFormat('en-CA', { timeZone: TZ }).format(
-    new Date(Date.now() + offsetDays * 86_400_000),
-  );
-  return parts; // en-CA formats as YYYY-MM-DD
-}
+import {
+  createTestCampaign,
+  runToCompletion,
+  startCampaignTestEnv,
+  startCampaignWorkflow,
+  waitForStatus,
+  type CampaignTestEnv,
+} from '../platform/testing/campaigns.ts';
+import { approveUpdate, editActionsUpdate, generateUpdate, startUpdate } from './campaign-messages.ts';
 
 describe('campaignWorkflow (time-skipping)', () => {
   let t: TestDatabase;
-  let env: TestWorkflowEnvironment;
-  let workers: Workers;
-  const prefix = testTaskQueue('campaign');
-  const queues = {
-    workflows: `${prefix}-wf`,
-    sends: `${prefix}-sends`,
-    scoring: `${prefix}-scoring`,
-    planning: `${prefix}-planning`,
-  };
+  let c: CampaignTestEnv;
 
   beforeAll(async () => {
     t = await createTestDatabase();
-    installRuntimeLogger(testLog);
-    env = await TestWorkflowEnvironment.createTimeSkipping({
-      server: { executable: { type: 'existing-path', path: testServerExecutable() } },
-    });
-    await env.connection.operatorService.addSearchAttributes({
-      namespace: env.namespace ?? 'default',
-      searchAttributes: Object.fromEntries(
-        projectSearchAttributes.map((a) => [
-          a.name,
-          proto.temporal.api.enums.v1.IndexedValueType[`INDEXED_VALUE_TYPE_${a.type}`],
-        ]),
-      ),
-    });
-    const cfg = parseConfig({
-      STORE_TIME_ZONE: TZ,
-      UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-long-enough-0123456789',
-    });
-    workers = await startWorkers({
-      address: '',
-      connection: env.nativeConnection,
-      namespace: env.namespace ?? 'default',
-      queues,
-      deps: activityDeps(cfg, t.db, testLog),
-    });
-    await seedDemo(t.db, { seed: 11, customerCount: 250, asOf: new Date(), timeZone: TZ });
-    await env.client.workflow.execute<typeof scoreCustomersWorkflow>('scoreCustomersWorkflow', {
-      taskQueue: queues.workflows,
-      workflowId: `${prefix}-score`,
-      args: [{ trigger: 'manual', scoringTaskQueue: queues.scoring }],
-    });
+    c = await startCampaignTestEnv(t.db, { name: 'campaign' });
   });
   afterAll(async () => {
-    await workers?.shutdown();
-    await env?.teardown();
+    await c?.teardown();
     await t?.drop();
   });
 
   it('plans, takes edits, approves, sends 7 days exactly once each, and records results', async () => {
-    const { id: campaignId } = await createCampaign(t.db, {
-      name: 'Winter win-back',
-      type: 'win_back',
-      goal: 'Bring lapsed regulars back before the holidays',
-      targetSegments: [],
-      channels: ['email', 'sms'],
-      startsOn: localDate(1),
-      windowDays: 7,
-      audienceSize: 60,
-      timeZone: TZ,
-      createdBy: null,
-      idempotencyKey: null,
-    });
-    const handle = await env.client.workflow.start<typeof campaignWorkflow>('campaignWorkflow', {
-      taskQueue: queues.workflows,
-      workflowId: `campaign-${campaignId}`,
-      args: [{ campaignId, queues: { sends: queues.sends, planning: queues.planning } }],
-    });
+    const campaignId = await createTestCampaign(c);
+    const handle = await startCampaignWorkflow(c, campaignId);
 
     await handle.executeUpdate(generateUpdate);
-    let progress = await handle.query(progressQuery);
-    for (let i = 0; i < 100 && progress.status !== 'awaiting_approval'; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      progress = await handle.query(progressQuery);
-    }
-    expect(progress.status).toBe('awaiting_approval');
+    await waitForStatus(handle, 'awaiting_approval');
     const actions = await t.db('actions').where({ campaign_id: campaignId });
     expect(actions.length).toBeGreaterThan(0);
     const campaign = await t.db('campaigns').where({ id: campaignId }).first();
@@ -121,7 +49,7 @@ describe('campaignWorkflow (time-skipping)', () => {
     });
     await handle.executeUpdate(approveUpdate, { args: [{ approvedBy: null }] });
     await handle.executeUpdate(startUpdate);
-    const result = await handle.result();
+    const result = await runToCompletion(c, handle);
     expect(result.status).toBe('completed');
 
     const ledger = await t.db('sends').where({ campaign_id: campaignId });

@@ -191,7 +191,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   }
 
   await condition(() => state.started || stopped());
-  if (stopped()) return finish('cancelled');
+  if (stopped()) {
+    // The plan is approved: its actions are cancelled with the campaign.
+    await db.closeCampaignLedger(input.campaignId);
+    return finish('cancelled');
+  }
   if (!state.paused) await setStatus('active');
 
   const days = await db.campaignSendDays(input.campaignId);

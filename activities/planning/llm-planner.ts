@@ -1,7 +1,11 @@
 import OpenAI from 'openai';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
+import type { ResponseFormatJSONSchema } from 'openai/resources/shared';
+import type { z } from 'zod';
+import { asDeterministic, deterministicCopy, planSegments, settleDraftedCopy } from '../../domain/planning/copy.ts';
 import { planDeterministic } from '../../domain/planning/deterministic.ts';
+import { copyPrompt, modelCopySchema } from '../../domain/planning/llm-copy.ts';
 import { buildLlmContext, type LlmContext, type LlmContextOptions } from '../../domain/planning/llm-context.ts';
 import {
   errorsForModel,
@@ -14,7 +18,9 @@ import {
   MAX_RECORDED_ERRORS,
   type CampaignPlan,
   type CampaignPlanner,
+  type CopyRecord,
   type PlanCampaignOptions,
+  type PlannedCopy,
   type PlanError,
   type PlanningInput,
   type PlanRecord,
@@ -30,6 +36,11 @@ import { validatePlan } from '../../domain/planning/validate.ts';
  * after the SDK's retries, malformed output, a refusal, a plan still invalid after the repair —
  * ends in the deterministic planner's plan, with the reason recorded. Problems with the model
  * never throw.
+ *
+ * With `copy`, an accepted plan is followed by a second, small call for the message copy of
+ * each segment it reaches (domain/planning/llm-copy.ts). Each segment's draft is checked like a
+ * marketer's edit; a refused draft, or a failed call, gets the deterministic copy instead, and
+ * the record says which and why.
  */
 
 export interface LlmPlannerOptions {
@@ -41,6 +52,8 @@ export interface LlmPlannerOptions {
   /** Retries of the SDK itself (with its backoff and Retry-After) on 408/409/429/5xx and timeouts. */
   maxRetries: number;
   context?: LlmContextOptions;
+  /** Ask the model for each segment's message copy too, written for this store. */
+  copy?: { storeName: string };
 }
 
 /**
@@ -64,7 +77,7 @@ export function estimateCostUsd(model: string, promptTokens: number, completionT
   return Math.round(promptTokens * price.input + completionTokens * price.output) / 1e6;
 }
 
-type Answer = { ok: true; content: string; plan: ModelPlan } | { ok: false; reason: string };
+type Answer<T> = { ok: true; content: string; value: T } | { ok: false; reason: string };
 
 const MAX_REASON = 500;
 
@@ -76,6 +89,7 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
     maxRetries: options.maxRetries,
   });
   const responseFormat = zodResponseFormat(modelPlanSchema, 'campaign_plan');
+  const copyFormat = zodResponseFormat(modelCopySchema, 'campaign_copy');
 
   async function planCampaign(input: PlanningInput, { signal }: PlanCampaignOptions = {}): Promise<PlanResult> {
     const started = performance.now();
@@ -84,9 +98,14 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
     let firstErrors: PlanError[] = [];
     let repairs = 0;
 
-    const ask = async (messages: ChatCompletionMessageParam[]): Promise<Answer> => {
+    const complete = async <T>(
+      messages: ChatCompletionMessageParam[],
+      format: ResponseFormatJSONSchema,
+      schema: z.ZodType<T>,
+      what: string,
+    ): Promise<Answer<T>> => {
       const completion = await client.chat.completions.create(
-        { model: options.model, messages, response_format: responseFormat },
+        { model: options.model, messages, response_format: format },
         { signal },
       );
       if (completion.usage) {
@@ -94,7 +113,39 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
         tokens.completion += completion.usage.completion_tokens;
         tokens.reported = true;
       }
-      return readAnswer(completion);
+      return readAnswer(completion, schema, what);
+    };
+    const ask = (messages: ChatCompletionMessageParam[]) => complete(messages, responseFormat, modelPlanSchema, 'plan');
+
+    const draftCopy = async (plan: CampaignPlan): Promise<{ copy: PlannedCopy[]; record: CopyRecord }> => {
+      const ours = deterministicCopy(input, plan);
+      if (!options.copy || ours.length === 0) {
+        return { copy: asDeterministic(ours), record: { drafted: 'deterministic', rejected: [] } };
+      }
+      const { storeName } = options.copy;
+      const refused = (reason: string) => ({
+        copy: asDeterministic(ours),
+        record: { drafted: 'llm' as const, fallbackReason: reason.slice(0, MAX_REASON), rejected: [] },
+      });
+      const prompt = copyPrompt(input, planSegments(input, plan), storeName);
+      let answer: Answer<z.infer<typeof modelCopySchema>>;
+      try {
+        answer = await complete(
+          [
+            { role: 'system', content: prompt.system },
+            { role: 'user', content: prompt.user },
+          ],
+          copyFormat,
+          modelCopySchema,
+          'copy',
+        );
+      } catch (err) {
+        if (signal?.aborted) throw err;
+        return refused(describeFailure(err, options));
+      }
+      if (!answer.ok) return refused(answer.reason);
+      const settled = await settleDraftedCopy(answer.value.copy, ours, { storeName });
+      return { copy: settled.copy, record: { drafted: 'llm', rejected: settled.rejected } };
     };
 
     const record = (
@@ -120,15 +171,20 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
       ...(context ? { context: { mode: context.mode, rows: context.rows, characters: context.characters } } : {}),
     });
 
+    // The model is not asked for copy of a plan it did not make: the call that failed may well fail again.
     const fallback = (reason: string): PlanResult => {
       const { plan, skipped } = planDeterministic(input);
-      return { plan, record: record('deterministic', skipped, reason) };
+      return {
+        plan,
+        copy: asDeterministic(deterministicCopy(input, plan)),
+        record: { ...record('deterministic', skipped, reason), copy: { drafted: 'deterministic', rejected: [] } },
+      };
     };
 
-    const accept = (plan: CampaignPlan, ctx: LlmContext): PlanResult => ({
-      plan,
-      record: record('llm', skippedByModel(plan, ctx)),
-    });
+    const accept = async (plan: CampaignPlan, ctx: LlmContext): Promise<PlanResult> => {
+      const copy = await draftCopy(plan);
+      return { plan, copy: copy.copy, record: { ...record('llm', skippedByModel(plan, ctx)), copy: copy.record } };
+    };
 
     try {
       context = buildLlmContext(input, options.context);
@@ -139,8 +195,8 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
       ];
       const first = await ask(messages);
       if (!first.ok) return fallback(first.reason);
-      const checked = check(first.plan, input, ctx);
-      if (checked.errors.length === 0) return accept(checked.plan, ctx);
+      const checked = check(first.value, input, ctx);
+      if (checked.errors.length === 0) return await accept(checked.plan, ctx);
 
       firstErrors = checked.errors;
       repairs = 1;
@@ -150,8 +206,8 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
       );
       const second = await ask(messages);
       if (!second.ok) return fallback(`repair round: ${second.reason}`);
-      const repaired = check(second.plan, input, ctx);
-      if (repaired.errors.length === 0) return accept(repaired.plan, ctx);
+      const repaired = check(second.value, input, ctx);
+      if (repaired.errors.length === 0) return await accept(repaired.plan, ctx);
       const examples = repaired.errors
         .slice(0, 3)
         .map((e) => `${e.rule} at ${e.path}`)
@@ -167,7 +223,7 @@ export function createLlmPlanner(options: LlmPlannerOptions): CampaignPlanner {
   return { planner: 'llm', planCampaign };
 }
 
-function readAnswer(completion: OpenAI.ChatCompletion): Answer {
+function readAnswer<T>(completion: OpenAI.ChatCompletion, schema: z.ZodType<T>, what: string): Answer<T> {
   const choice = completion.choices[0];
   if (!choice) return { ok: false, reason: 'malformed response: no choices' };
   if (choice.message.refusal) return { ok: false, reason: `refusal: ${choice.message.refusal}` };
@@ -183,12 +239,12 @@ function readAnswer(completion: OpenAI.ChatCompletion): Answer {
   } catch (err) {
     return { ok: false, reason: `malformed JSON: ${(err as Error).message}` };
   }
-  const parsed = modelPlanSchema.safeParse(json);
+  const parsed = schema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    return { ok: false, reason: `malformed plan: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
+    return { ok: false, reason: `malformed ${what}: ${issue.path.join('.') || '(root)'}: ${issue.message}` };
   }
-  return { ok: true, content, plan: parsed.data };
+  return { ok: true, content, value: parsed.data };
 }
 
 /** The model's plan in our terms, with every error restated in the model's terms. */

@@ -1,7 +1,7 @@
 /**
  * Campaign messages: Liquid templates with an MJML e-mail layout, the compliance footer and
- * headers every e-mail carries, SMS segment counting, signed unsubscribe tokens and Mailgun
- * mail merge.
+ * headers every e-mail carries, per-segment campaign copy, SMS segment counting, signed
+ * unsubscribe tokens and Mailgun mail merge.
  */
 export {
   compileTemplate,
@@ -16,6 +16,17 @@ export {
   type TemplateIssue,
   type TemplatePart,
 } from './render.ts';
+export {
+  checkCopy,
+  compileCopy,
+  copyTemplate,
+  COPY_LIMITS,
+  COPY_VARIABLES,
+  type CampaignCopyText,
+  type CopyField,
+  type CopyIssue,
+  type CopyVariable,
+} from './copy.ts';
 export { defaultTemplates, templateFor, type TemplateOverrides } from './default-templates.ts';
 export { PREFERENCES_PATH, recipientLinks, UNSUBSCRIBE_PATH } from './links.ts';
 export {

@@ -217,12 +217,37 @@ export interface PlanRecord {
   skipped: SkippedCustomers;
   /** What the model was shown: one row per customer, or cohorts expanded afterwards. */
   context?: { mode: 'customers' | 'cohorts'; rows: number; characters: number };
+  /** How the message copy was made. */
+  copy?: CopyRecord;
+}
+
+/** One segment's message copy: Liquid text with the copy variables (domain/messaging/copy.ts). */
+export interface SegmentCopy {
+  segment: string;
+  subject: string;
+  body: string;
+  sms: string;
+}
+
+export interface PlannedCopy extends SegmentCopy {
+  source: 'llm' | 'deterministic';
+}
+
+export interface CopyRecord {
+  /** Who was asked to write it: the model, or only the deterministic templates. */
+  drafted: 'llm' | 'deterministic';
+  /** Why none of the model's copy was used (a failed call, a refusal, a malformed answer). */
+  fallbackReason?: string;
+  /** Segments whose drafted copy was refused, and why; they got the deterministic copy. */
+  rejected: { segment: string; issues: string[] }[];
 }
 
 export const MAX_RECORDED_ERRORS = 100;
 
 export interface PlanResult {
   plan: CampaignPlan;
+  /** Copy for each segment with an action in the plan. */
+  copy: PlannedCopy[];
   record: PlanRecord;
 }
 
@@ -230,6 +255,9 @@ export interface PlanCampaignOptions {
   /** Cancels a model call in flight (e.g. the activity's cancellation signal); cancelling throws. */
   signal?: AbortSignal;
 }
+
+/** Which planner a process uses, for the API and UI to say. */
+export type PlannerSummary = { planner: 'llm'; model: string } | { planner: 'deterministic'; reason: string };
 
 export interface CampaignPlanner {
   readonly planner: 'llm' | 'deterministic';

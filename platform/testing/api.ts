@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createProviders } from '../../activities/messaging/providers/index.ts';
+import { plannerSummary } from '../../activities/planning/planner.ts';
 import { campaignTimings, unsubscribeSecret } from '../../activities/settings.ts';
 import { createApp, type Workflows } from '../../api/app.ts';
 import { connectTemporalClient } from '../../temporal/client.ts';
@@ -60,6 +62,14 @@ export async function startTestApi(
     config: cfg,
     campaignTimings: campaignTimings(cfg),
     unsubscribeSecret: unsubscribeSecret(cfg),
+    system: {
+      planner: plannerSummary(cfg),
+      // Worked out on first use: tests that set part of a provider's settings only for its links
+      // (MAILGUN_DOMAIN names the unsubscribe mailbox) never ask, and get no ProviderConfigError.
+      get providers() {
+        return createProviders(cfg, { db }).summary;
+      },
+    },
     ...services,
   });
   const server = await listen(app, 0, '127.0.0.1');

@@ -1,0 +1,112 @@
+import type { EngagementEvent } from '../../domain/webhooks/events.ts';
+import type { Db } from '../../platform/db.ts';
+import type { Logger } from '../../platform/logger.ts';
+import { BatchBuffer, type BatchBufferOptions } from './batch-buffer.ts';
+import { purgeExpiredTokens, writeEngagementEvents, type IngestOutcome } from './store.ts';
+
+export { BufferClosedError, BufferFullError } from './batch-buffer.ts';
+export type { IngestOutcome, IngestResult } from './store.ts';
+
+/**
+ * The one way engagement events get in, whoever reports them: provider webhooks, the click
+ * redirect and the sandbox. Single events (one per webhook request) go through a bounded
+ * buffer that writes them in batches and resolves each when its batch is committed; a batch
+ * that is already a batch (the sandbox's) is written directly, in chunks.
+ */
+
+export interface IngestStats {
+  received: number;
+  accepted: number;
+  duplicates: number;
+  replayed: number;
+  /** Accepted events whose ids match no ledger row: stored with a null send id. */
+  unmatched: number;
+  batches: number;
+  failedBatches: number;
+}
+
+export interface EngagementIngestion {
+  ingest(event: EngagementEvent): Promise<IngestOutcome>;
+  ingestAll(events: readonly EngagementEvent[]): Promise<IngestOutcome[]>;
+  /** Writes what is waiting and resolves when every write so far is committed. */
+  flush(): Promise<void>;
+  /** Refuses new events, then flushes. */
+  close(): Promise<void>;
+  stats(): IngestStats;
+}
+
+export type IngestionOptions = Omit<BatchBufferOptions<EngagementEvent, IngestOutcome>, 'write'> & {
+  /** How often expired signature tokens are deleted. */
+  purgeEveryMs?: number;
+};
+
+export function createEngagementIngestion(deps: { db: Db; log: Logger }, options: IngestionOptions = {}) {
+  const { purgeEveryMs = 60_000, ...bufferOptions } = options;
+  const maxBatch = bufferOptions.maxBatch ?? 500;
+  const stats: IngestStats = {
+    received: 0,
+    accepted: 0,
+    duplicates: 0,
+    replayed: 0,
+    unmatched: 0,
+    batches: 0,
+    failedBatches: 0,
+  };
+  let lastPurge = Date.now();
+
+  async function write(events: EngagementEvent[]): Promise<IngestOutcome[]> {
+    stats.batches++;
+    let outcomes: IngestOutcome[];
+    try {
+      outcomes = await writeEngagementEvents(deps.db, events);
+    } catch (err) {
+      stats.failedBatches++;
+      deps.log.error({ err, events: events.length }, 'engagement events could not be written');
+      throw err;
+    }
+    const unmatched: { source: string; eventKey: string; type: string }[] = [];
+    for (const [i, o] of outcomes.entries()) {
+      if (o.result === 'accepted') stats.accepted++;
+      else if (o.result === 'duplicate') stats.duplicates++;
+      else stats.replayed++;
+      if (o.result === 'accepted' && o.unmatched) {
+        const e = events[i]!;
+        unmatched.push({ source: e.source, eventKey: e.eventKey, type: e.type });
+      }
+    }
+    if (unmatched.length > 0) {
+      stats.unmatched += unmatched.length;
+      // Expected now and then (messages sent from the provider's console, rows deleted since).
+      deps.log.info(
+        { unmatched: unmatched.length, examples: unmatched.slice(0, 5) },
+        'engagement events match no send; stored with their receipts',
+      );
+    }
+    if (Date.now() - lastPurge > purgeEveryMs) {
+      lastPurge = Date.now();
+      purgeExpiredTokens(deps.db).catch((err: unknown) =>
+        deps.log.warn({ err }, 'expired webhook tokens could not be purged'),
+      );
+    }
+    return outcomes;
+  }
+
+  const buffer = new BatchBuffer<EngagementEvent, IngestOutcome>({ ...bufferOptions, write });
+
+  const ingestion: EngagementIngestion = {
+    ingest(event) {
+      stats.received++;
+      return buffer.add(event);
+    },
+    async ingestAll(events) {
+      stats.received += events.length;
+      const outcomes: IngestOutcome[] = [];
+      for (let i = 0; i < events.length; i += maxBatch) outcomes.push(...(await write(events.slice(i, i + maxBatch))));
+      return outcomes;
+    },
+    flush: () => buffer.flush(),
+    close: () => buffer.close(),
+    stats: () => ({ ...stats }),
+  };
+  return ingestion;
+}

@@ -1,0 +1,134 @@
+import express, { Router, type Request, type Response } from 'express';
+import twilio from 'twilio';
+import {
+  BufferClosedError,
+  BufferFullError,
+  type EngagementIngestion,
+  type IngestOutcome,
+} from '../../activities/webhooks/ingestion.ts';
+import type { EngagementEvent } from '../../domain/webhooks/events.ts';
+import { helpReply } from '../../domain/webhooks/keywords.ts';
+import {
+  MAILGUN_DEFAULT_MAX_AGE_MS,
+  mailgunEnvelope,
+  mailgunEvent,
+  mailgunEventData,
+  verifyMailgunSignature,
+} from '../../domain/webhooks/mailgun.ts';
+import {
+  twilioInboundEvent,
+  twilioInboundMessage,
+  twilioStatusCallback,
+  twilioStatusEvent,
+} from '../../domain/webhooks/twilio.ts';
+import { twimlResponse } from '../../domain/webhooks/twiml.ts';
+import type { Config } from '../../platform/config.ts';
+import { route } from '../auth/middleware.ts';
+import { HttpProblem, parseOr400 } from '../problem.ts';
+
+/**
+ * Mailgun and Twilio webhooks. Public routes: the provider's signature is the authentication,
+ * checked before anything is written; a request that fails it gets 401 (406 for a replayed
+ * Mailgun token, which tells Mailgun not to retry) and touches nothing. A verified event is
+ * answered only once its receipt is committed, so an acknowledged event is never lost; a
+ * retry of an event already received is acknowledged and changes nothing.
+ */
+
+export type WebhookConfig = Pick<
+  Config,
+  'MAILGUN_WEBHOOK_SIGNING_KEY' | 'TWILIO_AUTH_TOKEN' | 'publicUrl' | 'STORE_NAME'
+>;
+
+export interface WebhookRouterDeps {
+  ingestion: EngagementIngestion;
+  config: WebhookConfig;
+  /** How far a Mailgun signature's timestamp may be from now. */
+  mailgunMaxAgeMs?: number;
+  now?: () => Date;
+}
+
+// Real event payloads are a few kilobytes; anything near the limit is not from a provider.
+const BODY_LIMIT = '64kb';
+const json = express.json({ limit: BODY_LIMIT });
+const form = express.urlencoded({ extended: false, limit: BODY_LIMIT, parameterLimit: 100 });
+
+const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', detail);
+
+/** Ingests, turning a full or closing buffer into 503 so that the provider retries later. */
+async function ingest(ingestion: EngagementIngestion, event: EngagementEvent): Promise<IngestOutcome> {
+  try {
+    return await ingestion.ingest(event);
+  } catch (err) {
+    if (err instanceof BufferFullError || err instanceof BufferClosedError) {
+      throw new HttpProblem(503, 'Service Unavailable', 'Too many events at once; retry shortly.', {
+        headers: { 'retry-after': '1' },
+      });
+    }
+    throw err;
+  }
+}
+
+function sendTwiml(res: Response, message?: string): void {
+  res.status(200).type('text/xml').send(twimlResponse(message));
+}
+
+export function webhooksRouter(deps: WebhookRouterDeps): Router {
+  const router = Router();
+  const now = deps.now ?? (() => new Date());
+  const maxAgeMs = deps.mailgunMaxAgeMs ?? MAILGUN_DEFAULT_MAX_AGE_MS;
+  const publicUrl = deps.config.publicUrl.replace(/\/+$/, '');
+
+  route(router, 'POST /api/webhooks/mailgun', json, async (req, res) => {
+    const envelope = parseOr400(mailgunEnvelope, req.body ?? {});
+    const key = deps.config.MAILGUN_WEBHOOK_SIGNING_KEY;
+    if (!key) throw unauthorized('Mailgun webhooks are refused until MAILGUN_WEBHOOK_SIGNING_KEY is set.');
+    const check = verifyMailgunSignature(envelope.signature, key, { now: now(), maxAgeMs });
+    if (!check.ok) {
+      throw unauthorized(
+        check.reason === 'stale'
+          ? 'The signature timestamp is outside the freshness window.'
+          : 'The signature does not verify.',
+      );
+    }
+    const data = parseOr400(mailgunEventData, envelope['event-data'], 'body.event-data');
+    const outcome = await ingest(
+      deps.ingestion,
+      mailgunEvent(data, envelope['event-data'], envelope.signature, maxAgeMs),
+    );
+    if (outcome.result === 'replayed') {
+      throw new HttpProblem(406, 'Not Acceptable', 'This signature token has been used before.');
+    }
+    res.status(200).json({ result: outcome.result });
+  });
+
+  /** Twilio signs the URL it was given (ours, public) plus the sorted form parameters. */
+  function verifyTwilio(req: Request): Record<string, string> {
+    const token = deps.config.TWILIO_AUTH_TOKEN;
+    if (!token) throw unauthorized('Twilio webhooks are refused until TWILIO_AUTH_TOKEN is set.');
+    const signature = req.get('x-twilio-signature');
+    if (!signature) throw unauthorized('The X-Twilio-Signature header is missing.');
+    const params = (req.body ?? {}) as Record<string, string>;
+    if (!twilio.validateRequest(token, signature, `${publicUrl}${req.originalUrl}`, params)) {
+      throw unauthorized('The X-Twilio-Signature does not verify for this URL and body.');
+    }
+    return params;
+  }
+
+  route(router, 'POST /api/webhooks/twilio/status', form, async (req, res) => {
+    const params = verifyTwilio(req);
+    const callback = parseOr400(twilioStatusCallback, params);
+    await ingest(deps.ingestion, twilioStatusEvent(callback, params, now()));
+    sendTwiml(res);
+  });
+
+  route(router, 'POST /api/webhooks/twilio/inbound', form, async (req, res) => {
+    const params = verifyTwilio(req);
+    const message = parseOr400(twilioInboundMessage, params);
+    const event = twilioInboundEvent(message, params, now());
+    await ingest(deps.ingestion, event);
+    // STOP and START are confirmed by Twilio's own opt-out handling; a second reply would be noise.
+    sendTwiml(res, event.keyword === 'help' ? helpReply(deps.config.STORE_NAME) : undefined);
+  });
+
+  return router;
+}

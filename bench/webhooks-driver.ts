@@ -1,0 +1,127 @@
+/**
+ * The HTTP load driver of the `webhooks` benchmark, in a process of its own so that making
+ * requests does not take the server's event loop. Builds every signed Mailgun body before the
+ * clock starts, then keeps `concurrency` requests in flight over keep-alive connections until
+ * all are answered, and reports the rate, the answers by status and latency percentiles.
+ * Started by bench/webhooks.bench.ts; not a benchmark itself.
+ */
+import http from 'node:http';
+import { mailgunEventData, signedMailgunBody } from '../platform/testing/webhooks.ts';
+
+export interface DriverInput {
+  url: string;
+  events: number;
+  concurrency: number;
+  signingKey: string;
+  /** Event ids are `<idPrefix>-<i>`, so the run's receipts can be counted afterwards. */
+  idPrefix: string;
+  /** Send ids and Mailgun message ids the events are about, in turn. */
+  sends: { id: string; providerMessageId: string }[];
+  /** Every this-many events, one names a message we do not know. */
+  unknownEvery: number;
+}
+
+export interface DriverFigures {
+  events: number;
+  seconds: number;
+  perSecond: number;
+  statuses: Record<string, number>;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  bodyBytes: number;
+}
+
+const types = ['delivered', 'opened', 'clicked'] as const;
+
+function bodies(input: DriverInput): Buffer[] {
+  const nowSeconds = Date.now() / 1000;
+  return Array.from({ length: input.events }, (_, i) => {
+    const send = input.sends[i % input.sends.length]!;
+    const unknown = input.unknownEvery > 0 && i % input.unknownEvery === input.unknownEvery - 1;
+    const type = types[Math.floor(i / input.sends.length) % types.length]!;
+    const data = mailgunEventData({
+      event: type,
+      id: `${input.idPrefix}-${i}`,
+      timestamp: nowSeconds - 60 + (i % 60),
+      sendId: unknown ? null : send.id,
+      messageId: unknown ? `unknown-${i}@mg.store.example` : send.providerMessageId,
+      recipient: `customer-${i % input.sends.length}@example.com`,
+      ...(type === 'clicked' ? { url: 'https://shop.example/bourbon?utm_source=email' } : {}),
+    });
+    return Buffer.from(JSON.stringify(signedMailgunBody(data, { signingKey: input.signingKey })));
+  });
+}
+
+function post(agent: http.Agent, url: URL, body: Buffer): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': body.length },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const percentile = (sorted: Float64Array, p: number) =>
+  Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]! * 100) / 100;
+
+export async function drive(input: DriverInput): Promise<DriverFigures> {
+  const prepared = bodies(input);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: input.concurrency });
+  const url = new URL(input.url);
+  const latencies = new Float64Array(prepared.length);
+  const statuses: Record<string, number> = {};
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: input.concurrency }, async () => {
+      while (next < prepared.length) {
+        const i = next++;
+        const t0 = performance.now();
+        let status: string;
+        try {
+          status = String(await post(agent, url, prepared[i]!));
+        } catch (err) {
+          status = (err as NodeJS.ErrnoException).code ?? 'error';
+        }
+        latencies[i] = performance.now() - t0;
+        statuses[status] = (statuses[status] ?? 0) + 1;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort();
+  return {
+    events: prepared.length,
+    seconds: Math.round(seconds * 1000) / 1000,
+    perSecond: Math.round(prepared.length / seconds),
+    statuses,
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p90: percentile(latencies, 0.9),
+      p99: percentile(latencies, 0.99),
+      max: percentile(latencies, 1),
+    },
+    bodyBytes: prepared[0]?.length ?? 0,
+  };
+}
+
+process.on('message', (input: DriverInput) => {
+  drive(input).then(
+    (figures) => process.send!(figures, () => process.exit(0)),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
+});
