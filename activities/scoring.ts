@@ -84,8 +84,14 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
       let after = resumeFrom;
       for (;;) {
         const end = await chunkEnd(db, after, chunkSize);
-        await db.raw(
-          `
+        await db.transaction(async (trx) => {
+          // The chunk's orders feed three aggregates; PostgreSQL estimates ~200 groups for each and
+          // joins them with a nested loop, which is quadratic in the chunk (73 s instead of 4 s for
+          // 50,000 customers in the benchmark). Hash joins and room to hash are what this needs.
+          await trx.raw('set local enable_nestloop = off');
+          await trx.raw(`set local work_mem = '128MB'`);
+          await trx.raw(
+            `
           insert into customer_features (customer_id, run_id, orders, purchase_days, x, t_x, t_cal, days_since_last,
             total_spent, paid_repeat_days, mean_repeat_spend, night_orders, primary_category, first_day, last_day,
             first_order_at, last_order_at)
@@ -125,8 +131,9 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
                  round(d.mean_repeat_spend, 2), t.night_orders, c.category, d.first_day, d.last_day, t.first_at, t.last_at
           from totals t join days d using (customer_id) left join cat c using (customer_id)
           `,
-          { tz: scoring.timeZone, asOf, after, end: end ?? null, run: runId },
-        );
+            { tz: scoring.timeZone, asOf, after, end: end ?? null, run: runId },
+          );
+        });
         if (!end) break;
         after = end;
         heartbeat({ after });

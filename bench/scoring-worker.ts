@@ -18,6 +18,11 @@ export interface ScoringWorkerInput {
 
 export interface PhaseFigures {
   seconds: number;
+  /**
+   * From the start to the first heartbeat, between heartbeats, or from the last to the end; the
+   * workflow gives the scoring steps a one-minute heartbeat timeout (and the others one minute in all).
+   */
+  longestWithoutHeartbeatSeconds: number;
   /** Sampled every 25 ms; the fits block the timer, see maxRssMiB. */
   peakRssMiB: number;
 }
@@ -45,19 +50,35 @@ async function score({ databaseUrl, asOf, scoring }: ScoringWorkerInput): Promis
   try {
     const activities = createScoringActivities({ db, log, scoring });
     let heartbeats = 0;
+    let lastBeat = 0;
+    let longestGap = 0;
+    const beat = () => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - lastBeat);
+      lastBeat = now;
+    };
     /** Each step in an activity context of its own, as the worker runs it. */
     const inActivity = <P extends unknown[], R>(fn: (...args: P) => Promise<R>, ...args: P): Promise<R> => {
       const env = new MockActivityEnvironment();
-      env.on('heartbeat', () => heartbeats++);
+      env.on('heartbeat', () => {
+        heartbeats++;
+        beat();
+      });
       return env.run(fn, ...args);
     };
     const phases = {} as ScoringWorkerFigures['phases'];
     const phase = async <T>(name: keyof ScoringWorkerFigures['phases'], work: () => Promise<T>): Promise<T> => {
       log.info(`scoring: ${name}`);
       peak = 0;
-      const started = performance.now();
+      longestGap = 0;
+      const started = (lastBeat = performance.now());
       const result = await work();
-      phases[name] = { seconds: Math.round(performance.now() - started) / 1000, peakRssMiB: mib(sample()) };
+      beat();
+      phases[name] = {
+        seconds: Math.round(performance.now() - started) / 1000,
+        longestWithoutHeartbeatSeconds: Math.round(longestGap) / 1000,
+        peakRssMiB: mib(sample()),
+      };
       return result;
     };
 

@@ -28,6 +28,8 @@ export interface DriverFigures {
   statuses: Record<string, number>;
   latencyMs: { p50: number; p90: number; p99: number; max: number };
   bodyBytes: number;
+  /** CPU time of this driver process per request. */
+  driverCpuMicros: number;
 }
 
 const types = ['delivered', 'opened', 'clicked'] as const;
@@ -81,6 +83,7 @@ export async function drive(input: DriverInput): Promise<DriverFigures> {
   const latencies = new Float64Array(prepared.length);
   const statuses: Record<string, number> = {};
   let next = 0;
+  const cpu = process.cpuUsage();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: input.concurrency }, async () => {
@@ -99,6 +102,7 @@ export async function drive(input: DriverInput): Promise<DriverFigures> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const used = process.cpuUsage(cpu);
   agent.destroy();
   latencies.sort();
   return {
@@ -113,6 +117,7 @@ export async function drive(input: DriverInput): Promise<DriverFigures> {
       max: percentile(latencies, 1),
     },
     bodyBytes: prepared[0]?.length ?? 0,
+    driverCpuMicros: Math.round((used.user + used.system) / prepared.length),
   };
 }
 

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
@@ -67,6 +68,35 @@ function runDriver(input: DriverInput): Promise<DriverFigures> {
   });
 }
 
+/** Busy and total CPU time of the whole machine so far, from the kernel's counters. */
+function machineCpu(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of os.cpus()) {
+    busy += times.user + times.nice + times.sys + times.irq;
+    total += times.user + times.nice + times.sys + times.irq + times.idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * Runs the driver against `url` and adds where the CPU went: this process (the server and its
+ * database client), the driver, and how busy the machine was in all (PostgreSQL, and anything
+ * else running on the machine, is the rest).
+ */
+async function measured(drive: () => Promise<DriverFigures>) {
+  const cpu = process.cpuUsage();
+  const machine = machineCpu();
+  const figures = await drive();
+  const used = process.cpuUsage(cpu);
+  const after = machineCpu();
+  return {
+    ...figures,
+    serverCpuMicros: Math.round((used.user + used.system) / figures.events),
+    machineCpuBusyPercent: Math.round(((after.busy - machine.busy) / (after.total - machine.total)) * 100),
+  };
+}
+
 async function bareExpress(): Promise<ApiServer> {
   const app = express();
   app.post('/bare', express.json({ limit: '64kb' }), (_req, res) => {
@@ -99,6 +129,7 @@ async function accountFor(db: Db, idPrefix: string) {
 
 const benchmark: Benchmark = async (ctx) => {
   const o = options(ctx.args);
+  const loadAtStart = os.loadavg().map((l) => Math.round(l * 100) / 100);
   const db = await ctx.db();
   const signingKey = randomBytes(24).toString('hex');
   const env = { MAILGUN_WEBHOOK_SIGNING_KEY: signingKey };
@@ -131,10 +162,10 @@ const benchmark: Benchmark = async (ctx) => {
     await drive(`${bare.url}/bare`, 'warm-bare', 2_000);
     await drive(`${production.url}/api/webhooks/mailgun`, 'warm', 2_000);
 
-    const bareFigures = await drive(`${bare.url}/bare`, 'bare');
-    const verifyFigures = await drive(`${verifyOnly.url}/api/webhooks/mailgun`, 'verify');
+    const bareFigures = await measured(() => drive(`${bare.url}/bare`, 'bare'));
+    const verifyFigures = await measured(() => drive(`${verifyOnly.url}/api/webhooks/mailgun`, 'verify'));
     const statsBefore = ingestion.stats();
-    const productionFigures = await drive(`${production.url}/api/webhooks/mailgun`, 'ingest');
+    const productionFigures = await measured(() => drive(`${production.url}/api/webhooks/mailgun`, 'ingest'));
     await ingestion.flush();
     const stats = ingestion.stats();
     const batches = stats.batches - statsBefore.batches;
@@ -148,6 +179,7 @@ const benchmark: Benchmark = async (ctx) => {
 
     return {
       settings: o,
+      loadAverageAtStart: loadAtStart,
       setup: { sends: o.sends, seconds: Math.round(setupSeconds * 10) / 10 },
       bodyBytes: productionFigures.bodyBytes,
       bareExpress: bareFigures,

@@ -10,16 +10,22 @@ const quick = proxyActivities<Activities>({
 // Long, chunked steps run on the scoring task queue and heartbeat their cursor: a lost worker is
 // noticed within a minute and the retry resumes from the last chunk.
 function scoringSteps(taskQueue: string) {
-  return proxyActivities<Activities>({
-    taskQueue,
-    startToCloseTimeout: '2 hours',
-    heartbeatTimeout: '1 minute',
-    retry: {
-      maximumAttempts: 5,
-      initialInterval: '5 seconds',
-      nonRetryableErrorTypes: ['ModelFitFailed', 'ScoringInputError'],
-    },
-  });
+  const retry = {
+    maximumAttempts: 5,
+    initialInterval: '5 seconds',
+    nonRetryableErrorTypes: ['ModelFitFailed', 'ScoringInputError'],
+  };
+  return {
+    chunked: proxyActivities<Activities>({
+      taskQueue,
+      startToCloseTimeout: '2 hours',
+      heartbeatTimeout: '1 minute',
+      retry,
+    }),
+    // One transaction (segment counts and memberships at once) that cannot heartbeat: on a first
+    // run over a million customers it rewrites every customer's segment, minutes of work.
+    finishing: proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '30 minutes', retry }),
+  };
 }
 
 export interface ScoreCustomersInput {
@@ -44,10 +50,10 @@ export async function scoreCustomersWorkflow(input: ScoreCustomersInput): Promis
   const steps = scoringSteps(input.scoringTaskQueue);
   const runId = await quick.startScoringRun({ trigger: input.trigger, workflowId: info.workflowId, asOf });
   try {
-    await steps.computeCustomerFeatures(runId, asOf);
-    const fitted = await steps.fitScoringModels(runId);
-    const customers = await steps.writeCustomerScores(runId, fitted.model);
-    await quick.finishScoringRun(runId, { scored: customers });
+    await steps.chunked.computeCustomerFeatures(runId, asOf);
+    const fitted = await steps.chunked.fitScoringModels(runId);
+    const customers = await steps.chunked.writeCustomerScores(runId, fitted.model);
+    await steps.finishing.finishScoringRun(runId, { scored: customers });
     return { runId, customers, fits: { bgnbd: fitted.bgnbd, gammaGamma: fitted.gammaGamma } };
   } catch (err) {
     const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

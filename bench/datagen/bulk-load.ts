@@ -97,8 +97,8 @@ class ColumnBatch<Row extends object> {
  * returns the statements that recreate them.
  */
 async function dropSecondaryStructures(client: ClientBase, table: string): Promise<string[]> {
-  const { rows: constraints } = await client.query<{ name: string; def: string; type: string }>(
-    `select conname as name, pg_get_constraintdef(c.oid) as def, contype as type
+  const { rows: constraints } = await client.query<{ name: string; def: string }>(
+    `select conname as name, pg_get_constraintdef(c.oid) as def
      from pg_constraint c
      where c.conrelid = $1::regclass and c.contype in ('p', 'u', 'f')
        and not (c.contype in ('p', 'u') and exists (
