@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { substituteRecipientVariables } from '../../domain/messaging/mail-merge.ts';
-import { Random } from '../datagen/random.ts';
+import { faultPlan } from './faults.ts';
 
 /**
  * A local Mailgun that speaks the part of the real API the SDK calls: `POST /v3/:domain/messages`
@@ -97,27 +97,19 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
 }
 
 export async function startMailgunStub(options: MailgunStubOptions): Promise<MailgunStub> {
-  const random = new Random(options.seed ?? 1);
-  const scripted: MailgunFault[] = [];
   const hanging = new Set<ServerResponse>();
   let sequence = 0;
   const expectedAuth = `Basic ${Buffer.from(`api:${options.apiKey}`).toString('base64')}`;
 
-  const nextFault = (): MailgunFault | undefined => {
-    if (scripted.length > 0) return scripted.shift();
-    for (const fault of ['rate_limited', 'server_error', 'timeout'] as const) {
-      const rate = options.faultRates?.[fault] ?? 0;
-      if (rate > 0 && random.chance(rate)) return fault;
-    }
-    return undefined;
-  };
+  const faults = faultPlan<MailgunFault>(options);
+  const nextFault = (): MailgunFault | undefined => faults.next();
 
   const stub: MailgunStub = {
     url: '',
     calls: [],
     messages: [],
     requests: 0,
-    script: (...faults) => scripted.push(...faults),
+    script: (...scripted) => faults.script(...scripted),
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

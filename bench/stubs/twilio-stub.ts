@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { countSmsSegments } from '../../domain/messaging/sms-segments.ts';
-import { Random } from '../datagen/random.ts';
+import { faultPlan } from './faults.ts';
 
 /**
  * A local Twilio that speaks the part of the REST API the SDK calls to send SMS:
@@ -68,25 +68,17 @@ function replyError(res: ServerResponse, kind: keyof typeof errors, headers: Rec
 }
 
 export async function startTwilioStub(options: TwilioStubOptions): Promise<TwilioStub> {
-  const random = new Random(options.seed ?? 1);
-  const scripted: TwilioFault[] = [];
   const hanging = new Set<ServerResponse>();
   const expectedAuth = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
 
-  const nextFault = (): TwilioFault | undefined => {
-    if (scripted.length > 0) return scripted.shift();
-    for (const fault of ['rate_limited', 'server_error', 'timeout'] as const) {
-      const rate = options.faultRates?.[fault] ?? 0;
-      if (rate > 0 && random.chance(rate)) return fault;
-    }
-    return undefined;
-  };
+  const faults = faultPlan<TwilioFault>(options);
+  const nextFault = (): TwilioFault | undefined => faults.next();
 
   const stub: TwilioStub = {
     url: '',
     messages: [],
     requests: 0,
-    script: (...faults) => scripted.push(...faults),
+    script: (...scripted) => faults.script(...scripted),
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
