@@ -77,7 +77,7 @@ export async function applyContactChanges(trx: Knex.Transaction, changes: readon
 
 /** Customers by address on a channel: lower-cased e-mail or E.164 phone. */
 export async function customersByAddress(
-  trx: Knex.Transaction,
+  trx: Knex,
   channel: 'email' | 'sms',
   addresses: readonly string[],
 ): Promise<Map<string, string[]>> {

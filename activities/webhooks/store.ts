@@ -1,30 +1,26 @@
 import type { Knex } from 'knex';
 import { contactEffectOf } from '../../domain/webhooks/contact-effects.ts';
 import type { EngagementEvent } from '../../domain/webhooks/events.ts';
-import {
-  mergeTracking,
-  noTracking,
-  STATUS_RANK,
-  trackingOf,
-  type SendTracking,
-} from '../../domain/webhooks/send-status.ts';
+import { STATUS_RANK, trackingOf, type SendTracking } from '../../domain/webhooks/send-status.ts';
 import type { Db } from '../../platform/db.ts';
 import { applyContactChanges, customersByAddress, type ContactChange } from './contacts.ts';
 
 /**
- * Writes a batch of engagement events in one transaction:
+ * Writes a batch of engagement events. One statement does the common work, atomically:
  *
- * 1. the single-use tokens of signed requests (a token seen before makes its event `replayed`,
- *    and nothing else of it is written);
- * 2. a receipt per event, `on conflict do nothing` on (provider, event key), matched to its
- *    ledger row on the way in: a provider's retry finds its receipt and is a `duplicate`;
- *    an event whose ids match no row is stored with a null send id, never dropped;
- * 3. for new events only: suppressions and consents, the ledger rows (status forward only,
- *    earliest timestamps: the merge of domain/webhooks/send-status.ts, in SQL), and one
- *    `analytics_events` row each.
+ * 1. the single-use tokens of signed requests: an event whose token was seen before is
+ *    `replayed`, and nothing else of it is written;
+ * 2. a receipt per admitted event, `on conflict do nothing` on (provider, event key), matched
+ *    to its ledger row on the way in by send id or else by the provider's message id (index
+ *    lookups per event): a provider's retry finds its receipt and is a `duplicate`; an event
+ *    whose ids match no row is stored with a null send id, never dropped;
+ * 3. for new events only, the ledger rows, merged forward — the higher status rank and the
+ *    earliest of each timestamp, `mergeTracking` of domain/webhooks/send-status.ts in SQL,
+ *    over what `trackingOf` says of each event — and one `analytics_events` row each.
  *
- * Two multi-row statements per batch (`unnest` of one array per column) whatever its size, plus
- * a few for the rare events that change consents or suppressions.
+ * The rare batches that also change consents or suppressions (bounces, complaints,
+ * unsubscribes, STOP and START), that need customers found by address (inbound texts), or
+ * that hold the same event twice run in a transaction with those steps after the statement.
  */
 
 export type IngestResult = 'accepted' | 'duplicate' | 'replayed';
@@ -36,6 +32,8 @@ export interface IngestOutcome {
   /** The event names a message (a send id or a provider message id) that no ledger row has. */
   unmatched: boolean;
 }
+
+type Conn = Db | Knex.Transaction;
 
 const arrays = (...columns: unknown[]) => columns as Knex.RawBinding[];
 
@@ -50,17 +48,15 @@ const rankSql = (column: string) =>
     .map(([status, rank]) => `when '${status}' then ${rank}`)
     .join(' ')} else -1 end)`;
 
-/**
- * Statement one: the signature tokens, then — for events whose token was new or that carry
- * none — the receipts, each matched to its ledger row by send id or else by the provider's
- * message id (index lookups per event, never a join over the ledger). Answers per event
- * whether it was admitted (token new), fresh (receipt new) and which send it matched.
- */
-const RECORD_RECEIPTS = `
+const INGEST = `
   with v as (
-    select * from unnest(?::int[], ?::text[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[],
-                         ?::text[], ?::timestamptz[])
-      as v(ord, provider, event_key, event_type, send_id, message_provider, message_id, payload, token, token_expires_at)
+    select * from unnest(
+      ?::int[], ?::text[], ?::text[], ?::text[], ?::uuid[], ?::text[], ?::text[], ?::jsonb[], ?::text[], ?::timestamptz[],
+      ?::timestamptz[], ?::text[], ?::jsonb[], ?::uuid[],
+      ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[]
+    ) as v(ord, provider, event_key, event_type, send_id, message_provider, message_id, payload, token, token_expires_at,
+           occurred_at, channel, properties, customer_id,
+           d_status, d_error_code, d_last_error, d_delivered_at, d_opened_at, d_clicked_at, d_failed_at)
   ),
   tokens as (
     insert into webhook_tokens (provider, token, expires_at)
@@ -69,12 +65,12 @@ const RECORD_RECEIPTS = `
     returning provider, token
   ),
   admitted as (
-    select v.* from v
+    select v.ord, v.provider, v.event_key, v.event_type, v.payload, v.send_id, v.message_provider, v.message_id from v
     where v.token is null or exists (select 1 from tokens t where t.provider = v.provider and t.token = v.token)
   ),
   m as (
     select a.ord, a.provider, a.event_key, a.event_type, a.payload,
-           s.id as send_id, s.campaign_id, s.customer_id, s.channel
+           s.id as matched_send_id, s.campaign_id, s.customer_id as send_customer_id, s.channel as send_channel
     from admitted a
     left join lateral (
       (select id, campaign_id, customer_id, channel from sends where id = a.send_id)
@@ -86,25 +82,28 @@ const RECORD_RECEIPTS = `
   ),
   ins as (
     insert into webhook_receipts (provider, event_key, event_type, send_id, payload, processed_at)
-    select provider, event_key, event_type, send_id, payload, now() from m
+    select provider, event_key, event_type, matched_send_id, payload, now() from m
     on conflict (provider, event_key) do nothing
     returning provider, event_key
-  )
-  select v.ord, (m.ord is not null) as admitted, m.send_id, m.campaign_id, m.customer_id, m.channel,
-         (ins.event_key is not null) as fresh
-  from v
-  left join m on m.ord = v.ord
-  left join ins on ins.provider = m.provider and ins.event_key = m.event_key`;
-
-/**
- * Statement two, for new events only: the ledger rows, merged forward (higher status rank,
- * earliest timestamps), and the analytics events.
- */
-const UPDATE_SENDS_AND_RECORD_ANALYTICS = `
-  with v as (
-    select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[],
-                         ?::timestamptz[], ?::timestamptz[], ?::timestamptz[], ?::timestamptz[])
-      as v(id, status, error_code, last_error, delivered_at, opened_at, clicked_at, failed_at)
+  ),
+  fresh as (
+    select v.*, m.matched_send_id, m.campaign_id, m.send_customer_id, m.send_channel
+    from m
+    join ins on ins.provider = m.provider and ins.event_key = m.event_key
+    join v on v.ord = m.ord
+  ),
+  moves as (
+    select matched_send_id as id,
+           (array_agg(d_status order by ${rankSql('d_status')} desc))[1] as status,
+           (array_agg(d_error_code order by ${rankSql('d_status')} desc) filter (where d_error_code is not null))[1]
+             as error_code,
+           (array_agg(d_last_error order by ${rankSql('d_status')} desc) filter (where d_last_error is not null))[1]
+             as last_error,
+           min(d_delivered_at) as delivered_at, min(d_opened_at) as opened_at,
+           min(d_clicked_at) as clicked_at, min(d_failed_at) as failed_at
+    from fresh
+    where matched_send_id is not null and d_status is not null
+    group by matched_send_id
   ),
   updated as (
     update sends s set
@@ -118,7 +117,7 @@ const UPDATE_SENDS_AND_RECORD_ANALYTICS = `
       clicked_at = least(s.clicked_at, v.clicked_at),
       failed_at = least(s.failed_at, v.failed_at),
       updated_at = now()
-    from v
+    from moves v
     where s.id = v.id
       -- A row the events do not move (a second open, a late delivery report) is left alone.
       and (${rankSql('v.status')} > ${rankSql('s.status')}
@@ -127,109 +126,112 @@ const UPDATE_SENDS_AND_RECORD_ANALYTICS = `
            or least(s.clicked_at, v.clicked_at) is distinct from s.clicked_at
            or least(s.failed_at, v.failed_at) is distinct from s.failed_at)
     returning s.id
+  ),
+  recorded as (
+    insert into analytics_events (occurred_at, type, customer_id, campaign_id, send_id, channel, properties)
+    select occurred_at, event_type, coalesce(send_customer_id, customer_id), campaign_id, matched_send_id,
+           coalesce(channel, send_channel),
+           properties || case when (send_id is not null or message_id is not null) and matched_send_id is null
+                              then '{"unmatched": true}'::jsonb else '{}'::jsonb end
+    from fresh
+    returning 1
   )
-  insert into analytics_events (occurred_at, type, customer_id, campaign_id, send_id, channel, properties)
-  select * from unnest(?::timestamptz[], ?::text[], ?::uuid[], ?::uuid[], ?::uuid[], ?::text[], ?::jsonb[])`;
+  select v.ord, (m.ord is not null) as admitted, m.matched_send_id as send_id,
+         m.send_customer_id as customer_id, m.send_channel as channel, (ins.event_key is not null) as fresh
+  from v
+  left join m on m.ord = v.ord
+  left join ins on ins.provider = m.provider and ins.event_key = m.event_key`;
 
-/**
- * Named (prepared) statements: PostgreSQL plans each once per connection instead of once per
- * batch; the statements are the same text every time (one array parameter per column).
- */
-const prepared = (name: string) => ({ name: `${name}_v1` });
-
-interface Matched {
+interface Written {
   ord: number;
   admitted: boolean;
   send_id: string | null;
-  campaign_id: string | null;
   customer_id: string | null;
   channel: 'email' | 'sms' | null;
   fresh: boolean;
 }
 
-async function recordReceipts(trx: Knex.Transaction, events: readonly EngagementEvent[], ords: number[]) {
-  const { rows } = await trx
-    .raw<{ rows: Matched[] }>(
-      RECORD_RECEIPTS,
-      arrays(
-        ords,
-        ords.map((i) => events[i]!.source),
-        ords.map((i) => noNul(events[i]!.eventKey)),
-        ords.map((i) => events[i]!.type),
-        ords.map((i) => events[i]!.sendId),
-        ords.map((i) => events[i]!.messageProvider),
-        ords.map((i) => nullableText(events[i]!.providerMessageId)),
-        ords.map((i) => jsonText(events[i]!.payload)),
-        ords.map((i) => nullableText(events[i]!.replayGuard?.token ?? null)),
-        ords.map((i) => events[i]!.replayGuard?.expiresAt ?? null),
-      ),
-    )
-    .options(prepared('lma_webhook_receipts'));
-  return rows;
-}
+const column = <K extends keyof SendTracking>(deltas: (SendTracking | null)[], k: K) =>
+  deltas.map((d) => d?.[k] ?? null);
 
-interface AnalyticsRow {
-  occurredAt: Date;
-  type: string;
-  customerId: string | null;
-  campaignId: string | null;
-  sendId: string | null;
-  channel: string | null;
-  properties: Record<string, unknown>;
-}
-
-async function updateSendsAndRecordAnalytics(
-  trx: Knex.Transaction,
-  tracking: Map<string, SendTracking>,
-  analytics: AnalyticsRow[],
-): Promise<void> {
-  // A fixed order keeps two concurrent batches from locking the same rows crosswise.
-  const ids = [...tracking.keys()].sort();
-  const col = <K extends keyof SendTracking>(k: K) => ids.map((id) => tracking.get(id)![k]);
-  await trx
-    .raw(
-      UPDATE_SENDS_AND_RECORD_ANALYTICS,
-      arrays(
-        ids,
-        col('status'),
-        col('errorCode').map(nullableText),
-        col('lastError').map(nullableText),
-        col('deliveredAt'),
-        col('openedAt'),
-        col('clickedAt'),
-        col('failedAt'),
-        analytics.map((r) => r.occurredAt),
-        analytics.map((r) => r.type),
-        analytics.map((r) => r.customerId),
-        analytics.map((r) => r.campaignId),
-        analytics.map((r) => r.sendId),
-        analytics.map((r) => r.channel),
-        analytics.map((r) => jsonText(r.properties)),
-      ),
-    )
-    .options(prepared('lma_webhook_updates'));
-}
-
-/** Customers of events that match no send but name an address (inbound texts, mostly). */
-async function customersOf(trx: Knex.Transaction, events: readonly EngagementEvent[], matched: Matched[]) {
+/** Customers by address for events that name no message: inbound texts. */
+async function customersOfAddresses(conn: Conn, events: readonly EngagementEvent[], ords: readonly number[]) {
   const wanted = { email: new Set<string>(), sms: new Set<string>() };
-  for (const m of matched) {
-    const e = events[m.ord]!;
-    if (m.fresh && !m.customer_id && e.address && e.channel && !e.simulated) wanted[e.channel].add(e.address);
+  for (const i of ords) {
+    const e = events[i]!;
+    if (needsAddressLookup(e)) wanted[e.channel!].add(e.address!);
   }
   return {
-    email: await customersByAddress(trx, 'email', [...wanted.email]),
-    sms: await customersByAddress(trx, 'sms', [...wanted.sms]),
+    email: await customersByAddress(conn, 'email', [...wanted.email]),
+    sms: await customersByAddress(conn, 'sms', [...wanted.sms]),
   };
+}
+
+const needsAddressLookup = (e: EngagementEvent) =>
+  e.sendId === null && e.providerMessageId === null && e.address !== null && e.channel !== null && !e.simulated;
+
+/**
+ * Named (prepared) statement: PostgreSQL plans it once per connection instead of once per
+ * batch; the text is the same every time (one array parameter per column).
+ */
+const PREPARED = { name: 'lma_ingest_engagement_v1' };
+
+async function ingest(conn: Conn, events: readonly EngagementEvent[], ords: readonly number[]) {
+  const byAddress = ords.some((i) => needsAddressLookup(events[i]!))
+    ? await customersOfAddresses(conn, events, ords)
+    : undefined;
+  const customerOf = (e: EngagementEvent) => {
+    const ids = byAddress && needsAddressLookup(e) ? byAddress[e.channel!].get(e.address!) : undefined;
+    return ids?.length === 1 ? ids[0]! : null;
+  };
+  const es = ords.map((i) => events[i]!);
+  const deltas = es.map((e) => trackingOf(e));
+  const { rows } = await conn
+    .raw<{ rows: Written[] }>(
+      INGEST,
+      arrays(
+        ords,
+        es.map((e) => e.source),
+        es.map((e) => noNul(e.eventKey)),
+        es.map((e) => e.type),
+        es.map((e) => e.sendId),
+        es.map((e) => e.messageProvider),
+        es.map((e) => nullableText(e.providerMessageId)),
+        es.map((e) => jsonText(e.payload)),
+        es.map((e) => nullableText(e.replayGuard?.token ?? null)),
+        es.map((e) => e.replayGuard?.expiresAt ?? null),
+        es.map((e) => e.occurredAt),
+        es.map((e) => e.channel),
+        es.map((e) =>
+          jsonText({
+            provider: e.source,
+            eventKey: e.eventKey,
+            ...(e.providerMessageId ? { providerMessageId: e.providerMessageId } : {}),
+            ...(e.simulated ? { simulated: true } : {}),
+            ...e.properties,
+          }),
+        ),
+        es.map(customerOf),
+        column(deltas, 'status'),
+        column(deltas, 'errorCode').map(nullableText),
+        column(deltas, 'lastError').map(nullableText),
+        column(deltas, 'deliveredAt'),
+        column(deltas, 'openedAt'),
+        column(deltas, 'clickedAt'),
+        column(deltas, 'failedAt'),
+      ),
+    )
+    .options(PREPARED);
+  return { rows, byAddress };
 }
 
 /**
  * One pass over events with distinct event keys and tokens. Later copies of a key or token in
- * the same batch go through another pass in the same transaction, where the first copy's
- * receipt or token makes them a duplicate or a replay, exactly as in a later batch.
+ * the same batch go through another pass, where the first copy's receipt or token makes them
+ * a duplicate or a replay, exactly as in a later batch.
  */
-async function writeBatch(
-  trx: Knex.Transaction,
+async function writePass(
+  conn: Conn,
   events: readonly EngagementEvent[],
   ords: readonly number[],
   outcomes: IngestOutcome[],
@@ -251,91 +253,75 @@ async function writeBatch(
     now.push(i);
   }
 
-  const matched = await recordReceipts(trx, events, now);
-  const byAddress = await customersOf(trx, events, matched);
-  const tracking = new Map<string, SendTracking>();
+  const { rows, byAddress } = await ingest(conn, events, now);
   const changes: { at: Date; change: ContactChange }[] = [];
-  const analytics: AnalyticsRow[] = [];
-
-  for (const m of matched) {
-    const e = events[m.ord]!;
-    if (!m.admitted) {
-      outcomes[m.ord] = { result: 'replayed', sendId: null, unmatched: false };
+  for (const r of rows) {
+    const e = events[r.ord]!;
+    if (!r.admitted) {
+      outcomes[r.ord] = { result: 'replayed', sendId: null, unmatched: false };
       continue;
     }
     const expectsSend = e.sendId !== null || e.providerMessageId !== null;
-    outcomes[m.ord] = {
-      result: m.fresh ? 'accepted' : 'duplicate',
-      sendId: m.send_id,
-      unmatched: expectsSend && m.send_id === null,
+    outcomes[r.ord] = {
+      result: r.fresh ? 'accepted' : 'duplicate',
+      sendId: r.send_id,
+      unmatched: expectsSend && r.send_id === null,
     };
-    if (!m.fresh) continue;
-
-    const customers = m.customer_id
-      ? [m.customer_id]
-      : e.address && e.channel && !e.simulated
-        ? (byAddress[e.channel].get(e.address) ?? [])
+    const effect = r.fresh ? contactEffectOf({ ...e, channel: e.channel ?? r.channel }) : null;
+    if (!effect) continue;
+    const customerIds = r.customer_id
+      ? [r.customer_id]
+      : e.address
+        ? (byAddress?.[effect.channel].get(e.address) ??
+          (await customersByAddress(conn, effect.channel, [e.address])).get(e.address) ??
+          [])
         : [];
-    if (m.send_id) {
-      const delta = trackingOf(e);
-      if (delta) tracking.set(m.send_id, mergeTracking(tracking.get(m.send_id) ?? noTracking, delta));
-    }
-    const effect = contactEffectOf({ ...e, channel: e.channel ?? m.channel });
-    if (effect) {
-      changes.push({
-        at: e.occurredAt,
-        change: {
-          effect,
-          address: e.address,
-          customerIds: customers,
-          source: `${e.source}_webhook`,
-          evidence: { provider: e.source, eventKey: e.eventKey, occurredAt: e.occurredAt.toISOString() },
-        },
-      });
-    }
-    analytics.push({
-      occurredAt: e.occurredAt,
-      type: e.type,
-      customerId: customers.length === 1 ? customers[0]! : null,
-      campaignId: m.campaign_id,
-      sendId: m.send_id,
-      channel: e.channel ?? m.channel,
-      properties: {
-        provider: e.source,
-        eventKey: e.eventKey,
-        ...(e.providerMessageId ? { providerMessageId: e.providerMessageId } : {}),
-        ...(expectsSend && !m.send_id ? { unmatched: true } : {}),
-        ...(e.simulated ? { simulated: true } : {}),
-        ...e.properties,
+    changes.push({
+      at: e.occurredAt,
+      change: {
+        effect,
+        address: e.address,
+        customerIds,
+        source: `${e.source}_webhook`,
+        evidence: { provider: e.source, eventKey: e.eventKey, occurredAt: e.occurredAt.toISOString() },
       },
     });
   }
+  if (changes.length > 0) {
+    if (!(conn as Knex.Transaction).isTransaction) throw new Error('contact changes must share the batch transaction');
+    changes.sort((a, b) => a.at.getTime() - b.at.getTime());
+    await applyContactChanges(
+      conn as Knex.Transaction,
+      changes.map((c) => c.change),
+    );
+  }
+  if (later.length > 0) await writePass(conn, events, later, outcomes);
+}
 
-  changes.sort((a, b) => a.at.getTime() - b.at.getTime());
-  await applyContactChanges(
-    trx,
-    changes.map((c) => c.change),
-  );
-  if (analytics.length > 0) await updateSendsAndRecordAnalytics(trx, tracking, analytics);
-  if (later.length > 0) await writeBatch(trx, events, later, outcomes);
+/** Whether a batch needs more than its one statement: copies, address lookups or contact changes. */
+function needsTransaction(events: readonly EngagementEvent[]): boolean {
+  const keys = new Set<string>();
+  for (const e of events) {
+    const key = `${e.source}\0${e.eventKey}`;
+    if (keys.has(key) || needsAddressLookup(e) || contactEffectOf(e) !== null) return true;
+    keys.add(key);
+  }
+  // Two events with one token: the second is a replay, decided in a second pass.
+  const tokens = events.filter((e) => e.replayGuard).map((e) => `${e.source}\0${e.replayGuard!.token}`);
+  return new Set(tokens).size !== tokens.length;
 }
 
 const transientCodes = new Set(['40P01', '40001']);
 
 /** Writes the events; a deadlock or serialization failure retries the whole batch (it rolled back). */
 export async function writeEngagementEvents(db: Db, events: readonly EngagementEvent[]): Promise<IngestOutcome[]> {
+  const all = events.map((_, i) => i);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await db.transaction(async (trx) => {
-        const outcomes: IngestOutcome[] = new Array(events.length);
-        await writeBatch(
-          trx,
-          events,
-          events.map((_, i) => i),
-          outcomes,
-        );
-        return outcomes;
-      });
+      const outcomes: IngestOutcome[] = new Array(events.length);
+      if (needsTransaction(events)) await db.transaction((trx) => writePass(trx, events, all, outcomes));
+      else await writePass(db, events, all, outcomes);
+      return outcomes;
     } catch (err) {
       if (attempt < 3 && transientCodes.has((err as { code?: string }).code ?? '')) continue;
       throw err;
