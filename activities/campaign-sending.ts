@@ -313,7 +313,8 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
             : await messaging.sms.send({ sendId: id, campaignId: input.campaignId, to: m.phone!, body: rendered.sms });
         if (result.ok) {
           await record(id, {
-            status: 'sent',
+            // A webhook can beat this write (Mailgun matches on v:send_id): never move a row back.
+            status: db.raw(`case when status = 'sending' then 'sent' else status end`),
             provider: m.channel === 'email' ? messaging.email.name : messaging.sms.name,
             provider_message_id: result.providerMessageId,
             sent_at: db.fn.now(),
