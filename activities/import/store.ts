@@ -4,15 +4,11 @@ import type { ImportColumns, ImportKind, ImportReport, ImportSourceKind, ImportS
 
 /** The `imports` and `import_rejections` tables. */
 
-export interface ImportCounts {
-  rowsTotal: number;
-  rowsAccepted: number;
-  rowsRejected: number;
-  rowsInserted: number;
-  rowsUpdated: number;
-  rowsUnchanged: number;
-  rowsDuplicate: number;
-}
+/** The report's counters, as kept while an import runs. */
+export type ImportCounts = Pick<
+  ImportReport,
+  'rowsTotal' | 'rowsAccepted' | 'rowsRejected' | 'rowsInserted' | 'rowsUpdated' | 'rowsUnchanged' | 'rowsDuplicate'
+>;
 
 export const noCounts = (): ImportCounts => ({
   rowsTotal: 0,
