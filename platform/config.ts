@@ -37,6 +37,14 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** Which task queues a worker process polls (comma-separated), so sends, scoring and planning scale apart. */
+  WORKER_TASK_QUEUES: z
+    .string()
+    .default('workflows,sends,scoring,planning')
+    .transform((v) => [...new Set(v.split(',').map((k) => k.trim()))])
+    .pipe(z.array(z.enum(['workflows', 'sends', 'scoring', 'planning'])).min(1)),
+  /** A workflow bundle built ahead of time (`npm run build:workflows`); production workers skip webpack. */
+  WORKFLOW_BUNDLE: optionalString,
 
   /** Signs access tokens. Unset: read AUTH_SECRET_FILE, else generated once under DATA_DIR. */
   AUTH_SECRET: z.preprocess(blankIsUnset, z.string().min(32, 'at least 32 characters').optional()),

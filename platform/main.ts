@@ -10,6 +10,7 @@ import { ensureNamespace } from '../temporal/namespace.ts';
 import { ensureScoringSchedule } from '../temporal/schedules.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { startWorkers } from '../temporal/worker.ts';
+import { readWorkflowBundle } from '../temporal/workflow-bundle.ts';
 import { activityDeps, campaignTimings, unsubscribeSecret } from '../activities/settings.ts';
 import { createProviders } from '../activities/messaging/providers/index.ts';
 import { plannerSummary } from '../activities/planning/planner.ts';
@@ -108,7 +109,9 @@ async function main(): Promise<void> {
       address: temporalAddress,
       namespace: cfg.TEMPORAL_NAMESPACE,
       queues,
+      kinds: cfg.WORKER_TASK_QUEUES,
       deps: activityDeps(cfg, db, log, providers),
+      ...(cfg.WORKFLOW_BUNDLE ? { workflowBundle: readWorkflowBundle(cfg.WORKFLOW_BUNDLE) } : {}),
     });
     stops.push({ name: 'worker', stop: () => workers.shutdown() });
     workers.run().catch((err: unknown) => {
