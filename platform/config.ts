@@ -37,6 +37,15 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** mTLS to a self-hosted cluster or Temporal Cloud: PEM files of the client certificate and key. */
+  TEMPORAL_TLS_CERT_FILE: optionalString,
+  TEMPORAL_TLS_KEY_FILE: optionalString,
+  /** The CA that signed the server's certificate, when it is not a public one. */
+  TEMPORAL_TLS_CA_FILE: optionalString,
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** A Temporal Cloud API key (instead of a client certificate); implies TLS. */
+  TEMPORAL_API_KEY: optionalString,
+  TEMPORAL_API_KEY_FILE: optionalString,
   /** Which task queues a worker process polls (comma-separated), so sends, scoring and planning scale apart. */
   WORKER_TASK_QUEUES: z
     .string()
