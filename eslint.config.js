@@ -1,7 +1,9 @@
 import { builtinModules } from 'node:module';
 import js from '@eslint/js';
+import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import svelteConfig from './web/svelte.config.js';
 
 // Workflow code runs in Temporal's deterministic sandbox: no Node built-ins, no I/O.
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
@@ -10,6 +12,7 @@ export default tseslint.config(
   { ignores: ['node_modules/', '.data/', '.cache/', 'coverage/', 'web/.svelte-kit/', 'web/build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  ...svelte.configs.recommended,
   {
     files: ['**/*.ts'],
     languageOptions: {
@@ -51,5 +54,20 @@ export default tseslint.config(
   {
     files: ['**/*.js'],
     languageOptions: { globals: globals.node },
+  },
+  {
+    // The marketer app runs in the browser; its components are checked with its own tsconfig.
+    files: ['web/src/**/*.ts', 'web/src/**/*.svelte'],
+    languageOptions: {
+      globals: globals.browser,
+      parserOptions: {
+        projectService: true,
+        extraFileExtensions: ['.svelte'],
+        parser: tseslint.parser,
+        svelteConfig,
+      },
+    },
+    // The app is served at the root of its origin (no `paths.base`), so links need no resolve().
+    rules: { 'svelte/no-navigation-without-resolve': 'off' },
   },
 );

@@ -1,10 +1,11 @@
 import { buildTemporalCli, findTemporalCli, goAvailable, missingCliHelp } from '../../temporal/cli.ts';
 import { installTestServer, isTestServerInstalled } from '../../temporal/test-server.ts';
+import { ensureWebBuild } from '../web-build.ts';
 
 /**
  * Runs before `npm test`: makes sure the Temporal dev server binary and the Java time-skipping
- * test server are on this machine (built/fetched once, then cached), so a fresh clone needs no
- * manual set-up.
+ * test server are on this machine (built/fetched once, then cached), and that the web app is built
+ * (the end-to-end tests drive it), so a fresh clone needs no manual set-up.
  */
 if (!process.env.TEMPORAL_ADDRESS && !findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined)) {
   if (!goAvailable()) {
@@ -21,3 +22,4 @@ if (!isTestServerInstalled()) {
     `Temporal time-skipping test server installed in ${((Date.now() - started) / 1000).toFixed(1)} s: ${wrapper}`,
   );
 }
+ensureWebBuild((line) => console.log(line));
