@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { heartbeat } from '@temporalio/activity';
 import { ageOn, minimumAgeFor, parseCalendarDate, type MinimumAges } from '../domain/compliance/index.ts';
+import { splitHoldout } from '../domain/analytics/holdout.ts';
 import { selectAudience } from '../domain/planning/priority.ts';
 import {
   customerAlias,
@@ -44,6 +45,7 @@ interface CampaignRow {
   time_zone: string;
   audience_size: number;
   target_segment_ids: string[];
+  holdout_share: string;
 }
 
 /** The planner's view of one campaign: everything but the audience. */
@@ -254,6 +256,20 @@ async function storePlan(
   });
 }
 
+/** Replaces the campaign's holdout group: planning again draws the same customers (same seed). */
+async function storeHoldout(db: Db, campaignId: string, holdout: PlanningCustomer[]): Promise<void> {
+  await db.transaction(async (trx) => {
+    await trx('campaign_holdouts').where({ campaign_id: campaignId }).delete();
+    for (let i = 0; i < holdout.length; i += 5_000) {
+      await trx('campaign_holdouts').insert(
+        holdout
+          .slice(i, i + 5_000)
+          .map((c) => ({ campaign_id: campaignId, customer_id: c.customerId, segment_key: c.segment })),
+      );
+    }
+  });
+}
+
 interface ActionRow {
   id: string;
   customer_id: string;
@@ -300,7 +316,15 @@ export function createCampaignPlanningActivities({
   return {
     /** Ranks the audience, plans, stores the actions, each segment's copy and the plan's record. */
     async generateCampaignPlan(campaignId: string): Promise<{ actions: number; skipped: number; planner: string }> {
-      const { input } = await planningInput(db, campaignId, rules);
+      const ranked = await planningInput(db, campaignId, rules);
+      // The holdout is drawn from the ranked audience and never planned, so never contacted.
+      const { treated, holdout } = splitHoldout(
+        ranked.input.customers,
+        Number(ranked.campaign.holdout_share),
+        campaignId,
+      );
+      const input = { ...ranked.input, customers: treated };
+      await storeHoldout(db, campaignId, holdout);
       heartbeat('planning');
       const { plan, copy, record } = await planner.planCampaign(input);
       const segmentOf = new Map(input.customers.map((c) => [c.customerId, c.segment]));

@@ -9,6 +9,8 @@ export interface NewCampaign {
   startsOn: string;
   windowDays: number;
   audienceSize: number;
+  /** Share of the audience kept uncontacted to measure lift; unset = the default (10 %). */
+  holdoutShare?: number;
   timeZone: string;
   createdBy: string | null;
   idempotencyKey: string | null;
@@ -45,6 +47,7 @@ export async function createCampaign(db: Db, c: NewCampaign): Promise<{ id: stri
         starts_on: c.startsOn,
         window_days: c.windowDays,
         audience_size: c.audienceSize,
+        holdout_share: c.holdoutShare,
         time_zone: c.timeZone,
         created_by: c.createdBy,
         idempotency_key: c.idempotencyKey,
