@@ -9,8 +9,21 @@ export interface ApiServer {
   close(timeoutMs?: number): Promise<void>;
 }
 
-export async function listen(app: Express, port: number, host: string): Promise<ApiServer> {
+/** What else shares the API's HTTP server: the real-time WebSocket endpoint (api/realtime/). */
+export interface Upgrades {
+  attach(server: http.Server): void;
+  /** Closed first on shutdown: upgraded sockets would otherwise hold server.close() open. */
+  close(): Promise<void>;
+}
+
+export async function listen(
+  app: Express,
+  port: number,
+  host: string,
+  opts: { upgrades?: Upgrades } = {},
+): Promise<ApiServer> {
   const server = http.createServer(app);
+  opts.upgrades?.attach(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE') {
@@ -29,14 +42,16 @@ export async function listen(app: Express, port: number, host: string): Promise<
   return {
     server,
     url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}`,
-    close: (timeoutMs = 10_000) =>
-      new Promise<void>((resolve) => {
+    close: async (timeoutMs = 10_000) => {
+      await opts.upgrades?.close();
+      await new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
         server.close(() => {
           clearTimeout(timer);
           resolve();
         });
         server.closeIdleConnections();
-      }),
+      });
+    },
   };
 }
