@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
@@ -29,12 +29,53 @@ const redact = [
   '*.connectionString',
   'email',
   '*.email',
+  '*.*.email',
   'phone',
   '*.phone',
+  '*.*.phone',
 ];
 
-export function createLogger(level: string, name = 'lma'): Logger {
-  return pino({ name, level, redact: { paths: redact, censor: '[redacted]' } });
+const emails = /([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)/g;
+// Phone numbers are stored in E.164; anything else that looks like one is masked all the same.
+const phones = /\+\d{6,13}(\d{2})\b/g;
+
+/** An e-mail address keeps its first character and domain, a phone number its last two digits. */
+export function maskContacts(text: string): string {
+  if (!text.includes('@') && !text.includes('+')) return text;
+  return text
+    .replace(emails, '$1***@$2')
+    .replace(phones, (match, last: string) => `+${'*'.repeat(match.length - 3)}${last}`);
+}
+
+/** Contact details inside free text (messages, error messages, provider answers) are masked too. */
+function maskDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return maskContacts(value);
+  if (depth > 4 || value === null || typeof value !== 'object' || value instanceof Error) return value;
+  if (Array.isArray(value)) return value.map((v) => maskDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = maskDeep(v, depth + 1);
+  return out;
+}
+
+export function createLogger(level: string, name = 'lma', destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name,
+      level,
+      redact: { paths: redact, censor: '[redacted]' },
+      formatters: { log: (object) => maskDeep(object) as Record<string, unknown> },
+      serializers: { err: (err: Error) => maskDeep(pino.stdSerializers.err(err)) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? maskContacts(a) : a)) as Parameters<typeof method>,
+          );
+        },
+      },
+    },
+    destination,
+  );
 }
 
 /** A Postgres URL with its password replaced, for messages shown to people. */
