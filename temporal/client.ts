@@ -1,4 +1,5 @@
 import { Client, Connection } from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 
 export interface TemporalClient {
   client: Client;
@@ -6,10 +7,22 @@ export interface TemporalClient {
   close(): Promise<void>;
 }
 
-/** The one Temporal client of a process; created at start-up and passed down, never per request. */
-export async function connectTemporalClient(address: string, namespace: string): Promise<TemporalClient> {
+/**
+ * The one Temporal client of a process; created at start-up and passed down, never per request.
+ * With `tracing`, starting, signalling, updating and querying a workflow are spans that carry
+ * the caller's trace context to the workflow in its headers.
+ */
+export async function connectTemporalClient(
+  address: string,
+  namespace: string,
+  opts: { tracing?: boolean } = {},
+): Promise<TemporalClient> {
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace });
+  const client = new Client({
+    connection,
+    namespace,
+    ...(opts.tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor()] } } : {}),
+  });
   return { client, connection, close: () => connection.close() };
 }
 

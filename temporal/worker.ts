@@ -1,9 +1,20 @@
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
+import {
+  makeWorkflowExporter,
+  OpenTelemetryActivityInboundInterceptor,
+  OpenTelemetryActivityOutboundInterceptor,
+} from '@temporalio/interceptors-opentelemetry';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { Tracing } from '../platform/tracing.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import { taskQueueKinds, type TaskQueueKind, type TaskQueues } from './task-queues.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Workflow-side tracing: spans for workflow runs and the activities they schedule, made in the sandbox. */
+const tracingInterceptorsPath = createRequire(import.meta.url).resolve(
+  '@temporalio/interceptors-opentelemetry/lib/workflow-interceptors',
+);
 
 export interface WorkerOptions {
   address: string;
@@ -18,6 +29,8 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** An existing connection (e.g. a test environment's); then `address` is not dialled. */
   connection?: NativeConnection;
+  /** The process's tracing, when on: activity spans here, workflow spans through the `exporter` sink. */
+  tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 }
 
 export interface Workers {
@@ -36,8 +49,12 @@ let runtimeInstalled = false;
 
 const levels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
-/** Routes the SDK's own logs into ours, once per process. */
-export function installRuntimeLogger(log: ActivityDeps['log']): void {
+/**
+ * Routes the SDK's own logs into ours and, given an address, serves the SDK's own metrics
+ * (`temporal_…`: task slots, poll and schedule-to-start latencies, sticky cache) for Prometheus
+ * at `http://<address>/metrics`. Once per process, before any worker or native connection exists.
+ */
+export function installRuntimeLogger(log: ActivityDeps['log'], opts: { metricsAddress?: string } = {}): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   const sdk = log.child({ component: 'temporal-sdk' });
@@ -63,6 +80,13 @@ export function installRuntimeLogger(log: ActivityDeps['log']): void {
       },
       // The launcher owns SIGINT/SIGTERM so that it can stop things in order.
       shutdownSignals: [],
+      ...(opts.metricsAddress
+        ? {
+            telemetryOptions: {
+              metrics: { prometheus: { bindAddress: opts.metricsAddress, useSecondsForDurations: true } },
+            },
+          }
+        : {}),
     });
   }
 }
@@ -72,6 +96,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
   const owned = !opts.connection;
   const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address }));
   const activities = createActivities(opts.deps);
+  const { tracing } = opts;
   const workers: Worker[] = [];
   try {
     for (const kind of opts.kinds ?? taskQueueKinds) {
@@ -88,6 +113,24 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
               : { workflowsPath }
             : {}),
           shutdownGraceTime: opts.shutdownGraceTime ?? '30 seconds',
+          interceptors: tracing
+            ? {
+                // A prebuilt bundle carries them already, or not (see bundleWorkflows).
+                ...(kind === 'workflows' && !opts.workflowBundle ? { workflowModules: [tracingInterceptorsPath] } : {}),
+                activity: [
+                  (ctx) => ({
+                    inbound: new OpenTelemetryActivityInboundInterceptor(ctx),
+                    outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+                  }),
+                ],
+              }
+            : {},
+          // Always there: a bundle built with tracing calls it even when this process traces nothing.
+          sinks: {
+            exporter: tracing
+              ? makeWorkflowExporter(tracing.spanProcessor, tracing.resource)
+              : { export: { fn: () => undefined, callDuringReplay: false } },
+          },
         }),
       );
     }
@@ -107,6 +150,13 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
   };
 }
 
-export function bundleWorkflows(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath });
+/**
+ * With `tracing`, the bundle carries the workflow tracing interceptors; such a bundle works with
+ * tracing off too (its spans go nowhere).
+ */
+export function bundleWorkflows(opts: { tracing?: boolean } = {}): Promise<WorkflowBundle> {
+  return bundleWorkflowCode({
+    workflowsPath,
+    ...(opts.tracing ? { workflowInterceptorModules: [tracingInterceptorsPath] } : {}),
+  });
 }

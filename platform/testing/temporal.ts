@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { activityDeps } from '../../activities/settings.ts';
 import { connectTemporalClient, type TemporalClient } from '../../temporal/client.ts';
 import type { TaskQueues } from '../../temporal/task-queues.ts';
-import { startWorkers, type Workers } from '../../temporal/worker.ts';
+import { startWorkers, type WorkerOptions, type Workers } from '../../temporal/worker.ts';
 import { parseConfig } from '../config.ts';
 import type { Db } from '../db.ts';
 import { createLogger } from '../logger.ts';
@@ -29,7 +29,11 @@ export interface TestWorkers extends Workers {
  * Real workers for every task queue (queues of the test's own) on the shared dev server, with
  * the production activities over the test file's database, plus a client.
  */
-export async function startTestWorkers(db: Db, env: NodeJS.ProcessEnv = {}): Promise<TestWorkers> {
+export async function startTestWorkers(
+  db: Db,
+  env: NodeJS.ProcessEnv = {},
+  opts: Pick<WorkerOptions, 'tracing'> = {},
+): Promise<TestWorkers> {
   const target = temporalTestTarget();
   const cfg = parseConfig({
     STORE_TIME_ZONE: 'America/Chicago',
@@ -43,7 +47,7 @@ export async function startTestWorkers(db: Db, env: NodeJS.ProcessEnv = {}): Pro
     scoring: `${prefix}-scoring`,
     planning: `${prefix}-planning`,
   };
-  const workers = await startWorkers({ ...target, queues, deps: activityDeps(cfg, db, testLog) });
+  const workers = await startWorkers({ ...target, queues, deps: activityDeps(cfg, db, testLog), ...opts });
   const temporal = await connectTemporalClient(target.address, target.namespace);
   return {
     ...workers,
