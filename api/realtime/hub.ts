@@ -36,7 +36,7 @@ const READ_CHUNK = 500;
 
 /**
  * The process's WebSocket clients and their topics. Notifications from the database mark
- * campaigns dirty and add up their event counts; once per window the hub reads the progress of
+ * campaigns dirty and add up their event counts; at most once per window the hub reads the progress of
  * the dirty campaigns someone watches — one read per campaign per window, however many clients
  * watch it — and hands each client the shared, serialised message.
  */
@@ -49,6 +49,25 @@ export function createHub(opts: HubOptions) {
   let events = new Map<string, EventCounts>();
   const stats: HubStats = { clients: 0, coalesced: 0, terminatedSlow: 0, terminatedDead: 0, progressReads: 0 };
   let flushing = false;
+  let lastFlushAt = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  /**
+   * Leading edge: the first change after a quiet spell goes out at once; changes that follow
+   * within the window wait for its end and go out together.
+   */
+  const scheduleFlush = () => {
+    if (flushTimer || closed) return;
+    flushTimer = setTimeout(
+      () => {
+        flushTimer = undefined;
+        void flush();
+      },
+      Math.max(0, lastFlushAt + windowMs - Date.now()),
+    );
+    flushTimer.unref();
+  };
 
   const watchers = (topic: Topic) => byTopic.get(topic);
 
@@ -129,6 +148,7 @@ export function createHub(opts: HubOptions) {
   const flush = async () => {
     if (flushing || (dirty.size === 0 && events.size === 0)) return;
     flushing = true;
+    lastFlushAt = Date.now();
     const campaigns = dirty;
     const windowEvents = events;
     dirty = new Set();
@@ -154,13 +174,14 @@ export function createHub(opts: HubOptions) {
       opts.log.warn({ err }, 'real-time progress read failed');
     } finally {
       flushing = false;
+      if (dirty.size > 0 || events.size > 0) scheduleFlush();
     }
   };
 
+  // Slow clients get what they are owed once their sockets drain; ws has no event for that.
   const tick = setInterval(() => {
     const now = Date.now();
     for (const client of clients) if (client.hasPending || client.behind) client.pump(now);
-    void flush();
   }, windowMs);
   tick.unref();
 
@@ -231,15 +252,19 @@ export function createHub(opts: HubOptions) {
         events.set(n.campaignId, counts);
       }
       dirty.add(n.campaignId);
+      scheduleFlush();
     },
 
     /** Notifications may have been missed (the listener reconnected): re-read every watched campaign. */
     resync(): void {
       for (const topic of byTopic.keys()) if (topic.startsWith('campaign:')) dirty.add(topic.slice('campaign:'.length));
+      scheduleFlush();
     },
 
     /** Closes every client with 1001 and stops the timers. */
     close(): void {
+      closed = true;
+      clearTimeout(flushTimer);
       clearInterval(tick);
       clearInterval(heartbeat);
       for (const client of clients) client.ws.close(closeCodes.goingAway, 'server shutting down');
