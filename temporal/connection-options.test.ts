@@ -82,7 +82,9 @@ describe('Temporal connection options', () => {
       requestCert: true,
       rejectUnauthorized: true,
     });
-    server.on('secureConnection', (socket: TLSSocket) => clientNames.push(socket.getPeerCertificate().subject.CN));
+    server.on('secureConnection', (socket: TLSSocket) =>
+      clientNames.push(String(socket.getPeerCertificate().subject.CN)),
+    );
     server.on('stream', (stream) => {
       stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' }, { endStream: true });
     });
