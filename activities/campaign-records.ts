@@ -1,5 +1,6 @@
 import type { CampaignStatus } from '../domain/campaigns/lifecycle.ts';
 import type { Db } from '../platform/db.ts';
+import { matchEarlyReceiptsOfCampaign } from './webhooks/early-receipts.ts';
 
 /**
  * The campaign's bookkeeping in Postgres: status, the days and windows to send, the retry and
@@ -10,6 +11,16 @@ export interface SendDay {
   day: number;
   /** Distinct instants (epoch ms) at which some action's send window opens that day, ascending. */
   windows: { opensAt: number }[];
+}
+
+/** Where a campaign day's messages stand, from the ledger that webhooks keep up to date. */
+export interface DayOutcomes {
+  /** Sent, with no delivery evidence yet: what the delivery wait waits for. */
+  awaiting: number;
+  delivered: number;
+  failed: number;
+  skipped: number;
+  unconfirmed: number;
 }
 
 export function createCampaignRecordActivities({ db }: { db: Db }) {
@@ -77,11 +88,62 @@ export function createCampaignRecordActivities({ db }: { db: Db }) {
       });
     },
 
-    /** Sent messages with no delivery evidence by now are `unconfirmed`. */
-    async markUnconfirmedSends(campaignId: string): Promise<number> {
+    /** Sent messages (of one day, or of the whole campaign) with no delivery evidence by now are `unconfirmed`. */
+    async markUnconfirmedSends(campaignId: string, day?: number): Promise<number> {
       return db('sends')
         .where({ campaign_id: campaignId, status: 'sent' })
+        .modify((q) => {
+          if (day !== undefined) q.where({ day });
+        })
         .update({ status: 'unconfirmed', updated_at: db.fn.now() });
+    },
+
+    /**
+     * The day's delivery outcomes so far: one aggregate read of the ledger, which webhooks and
+     * the sandbox's events move forward in Postgres. Workflows poll this instead of receiving a
+     * signal per event. Early Twilio callbacks the sends could not match yet are matched first.
+     */
+    async campaignDayOutcomes(campaignId: string, day: number): Promise<DayOutcomes> {
+      await matchEarlyReceiptsOfCampaign(db, campaignId);
+      const { rows } = await db.raw(
+        `select count(*) filter (where status = 'sent')::int as awaiting,
+                count(*) filter (where delivered_at is not null)::int as delivered,
+                count(*) filter (where status in ('failed', 'bounced', 'complained'))::int as failed,
+                count(*) filter (where status = 'skipped')::int as skipped,
+                count(*) filter (where status = 'unconfirmed')::int as unconfirmed
+         from sends where campaign_id = ? and day = ?`,
+        [campaignId, day],
+      );
+      return rows[0] as DayOutcomes;
+    },
+
+    /** A day's results once its outcomes are in (sent, delivered, fallbacks…), kept on the campaign by day. */
+    async recordCampaignDayResults(campaignId: string, day: number): Promise<Record<string, number>> {
+      const { rows } = await db.raw(
+        `select count(*) filter (where status not in ('pending', 'skipped'))::int as attempted,
+                count(*) filter (where status in ('sent', 'delivered', 'unconfirmed'))::int as sent,
+                count(*) filter (where delivered_at is not null)::int as delivered,
+                count(*) filter (where opened_at is not null)::int as opened,
+                count(*) filter (where clicked_at is not null)::int as clicked,
+                count(*) filter (where status = 'skipped')::int as skipped,
+                count(*) filter (where status in ('failed', 'bounced', 'complained'))::int as failed,
+                count(*) filter (where status = 'unconfirmed')::int as unconfirmed,
+                count(*) filter (where status = 'unknown')::int as unknown,
+                count(*) filter (where fallback_of is not null and status not in ('pending', 'skipped'))::int
+                  as sms_fallbacks
+         from sends where campaign_id = ? and day = ?`,
+        [campaignId, day],
+      );
+      const results = rows[0] as Record<string, number>;
+      await db('campaigns')
+        .where({ id: campaignId })
+        .update({
+          day_results: db.raw(`day_results || jsonb_build_object(?::text, ?::jsonb)`, [
+            String(day),
+            JSON.stringify({ ...results, recordedAt: new Date().toISOString() }),
+          ]),
+        });
+      return results;
     },
 
     /**
@@ -109,7 +171,9 @@ export function createCampaignRecordActivities({ db }: { db: Db }) {
                 count(*) filter (where clicked_at is not null)::int as clicked,
                 count(*) filter (where status = 'skipped')::int as skipped,
                 count(*) filter (where status in ('failed', 'bounced', 'complained'))::int as failed,
-                count(*) filter (where status = 'unknown')::int as unknown
+                count(*) filter (where status = 'unknown')::int as unknown,
+                count(*) filter (where fallback_of is not null and status not in ('pending', 'skipped'))::int
+                  as sms_fallbacks
          from sends where campaign_id = ?`,
         [campaignId],
       );

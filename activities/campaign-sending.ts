@@ -1,5 +1,6 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { v5 as uuidv5 } from 'uuid';
+import { smsFallbackReason, type EmailOutcome, type SmsFallbackReason } from '../domain/campaigns/sms-fallback.ts';
 import { checkSend, type ComplianceRules, type ConsentStatus } from '../domain/compliance/index.ts';
 import {
   compileCopy,
@@ -10,6 +11,7 @@ import {
   type CompiledTemplate,
 } from '../domain/messaging/index.ts';
 import type { Db } from '../platform/db.ts';
+import { matchEarlyTwilioReceipts } from './webhooks/early-receipts.ts';
 import { messageVariables, type ActionOffer, type MessageSettings } from './messaging/variables.ts';
 import type { EmailProvider, SendResult, SmsProvider } from './messaging/providers/types.ts';
 
@@ -46,6 +48,11 @@ export interface SendBatchInput {
   cursor: string | null;
   /** The workflow's time when it dispatched the batch: compliance is judged at this instant. */
   now: number;
+  /**
+   * A fallback pass (attempt 1 only): texts instead of the day's e-mails that could not reach
+   * their customer, by the rule of domain/campaigns/sms-fallback.ts. Absent: the planned messages.
+   */
+  fallback?: { unopenedAfterMs: number | null };
 }
 
 export interface MessagingDeps extends MessageSettings {
@@ -85,6 +92,16 @@ interface DueMessage {
   recent: number;
   ledger_status: string | null;
   attempts: number | null;
+  /** Fallback passes only: the e-mail's row, and whether the SMS is allowed or already planned. */
+  email_send_id?: string;
+  email_status?: EmailOutcome['status'];
+  email_skip_reason?: string | null;
+  email_retryable?: boolean | null;
+  email_sent_at?: Date | null;
+  email_opened_at?: Date | null;
+  email_clicked_at?: Date | null;
+  planned_sms?: boolean;
+  campaign_allows_sms?: boolean;
 }
 
 const empty = (): SendCounts => ({ sent: 0, skipped: 0, failed: 0, retrying: 0, unknown: 0 });
@@ -141,17 +158,43 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
     return (segmentCopy && (await compiledCopy(campaignId, segmentCopy))) ?? compiled(m.offer);
   };
 
+  const afterCursor = (key: string) => `(cast(:cursor as text) is null or (${key}) > :cursor)`;
+
+  /**
+   * The batch's candidates: the planned messages of a window (first attempt), the day's failed
+   * rows still to retry (later attempts), or the texts that may replace the day's e-mails
+   * (a fallback pass, where the rule is applied to each row after the query).
+   */
+  function dueSql(input: SendBatchInput): string {
+    if (input.fallback) {
+      return `select a.id as action_id, a.customer_id, 'sms'::text as channel, a.offer, a.segment_key,
+                e.id as email_send_id, e.status as email_status, e.skip_reason as email_skip_reason,
+                e.retryable as email_retryable, e.sent_at as email_sent_at, e.opened_at as email_opened_at,
+                e.clicked_at as email_clicked_at, 'sms' = any(a.channels) as planned_sms,
+                (select 'sms' = any(k.channels) from campaigns k where k.id = :campaign) as campaign_allows_sms
+         from sends e join actions a on a.id = e.action_id
+         where e.campaign_id = :campaign and e.day = :day and e.channel = 'email' and a.status = 'approved'
+           and e.status in ('skipped', 'failed', 'bounced', 'sent', 'delivered', 'unconfirmed')
+           and ${afterCursor(`a.id::text || '/sms'`)}`;
+    }
+    if (input.attempt === 1) {
+      return `select a.id as action_id, a.customer_id, ch.channel, a.offer, a.segment_key
+         from actions a cross join lateral unnest(a.channels) as ch(channel)
+         where a.campaign_id = :campaign and a.day = :day and a.status = 'approved'
+           and a.send_at = cast(:opensAt as timestamptz)
+           and ${afterCursor(`a.id::text || '/' || ch.channel`)}`;
+    }
+    // From the ledger rather than the plan: a fallback text is retried like a planned one.
+    return `select a.id as action_id, f.customer_id, f.channel, a.offer, a.segment_key
+       from sends f join actions a on a.id = f.action_id
+       where f.campaign_id = :campaign and f.day = :day and a.status = 'approved'
+         and f.status = 'failed' and f.retryable and f.attempts < :attempt`;
+  }
+
   /** The batch's messages with everything compliance needs, in one query. */
   async function dueMessages(input: SendBatchInput): Promise<DueMessage[]> {
     const { rows } = await db.raw(
-      `with due as (
-         select a.id as action_id, a.customer_id, ch.channel, a.offer, a.segment_key
-         from actions a cross join lateral unnest(a.channels) as ch(channel)
-         where a.campaign_id = :campaign and a.day = :day and a.status = 'approved'
-           and ${input.attempt === 1 ? 'a.send_at = cast(:opensAt as timestamptz)' : 'true'}
-           and ${input.attempt === 1 ? `(cast(:cursor as text) is null or (a.id::text || '/' || ch.channel) > :cursor)` : 'true'}
-         order by a.id::text || '/' || ch.channel
-       )
+      `with due as (${dueSql(input)})
        select d.*, c.first_name, c.email, c.phone, c.date_of_birth, c.age_verified, c.country, c.time_zone,
               s.primary_category,
               (select status from consents k where k.customer_id = d.customer_id and k.channel = d.channel
@@ -167,7 +210,6 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
        left join customer_scores s on s.customer_id = d.customer_id
        left join sends l on l.campaign_id = :campaign and l.customer_id = d.customer_id
                         and l.channel = d.channel and l.day = :day
-       where ${input.attempt === 1 ? 'true' : `l.status = 'failed' and l.retryable and l.attempts < :attempt`}
        -- The cursor is the last key processed: the batch must take the first keys, in key order.
        order by d.action_id::text || '/' || d.channel
        limit :limit`,
@@ -228,7 +270,33 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
         processed++;
         const id = sendId(input.campaignId, m.customer_id, m.channel, input.day);
         const key = `${m.action_id}/${m.channel}`;
+        let fallback: { fallback_of: string; fallback_reason: SmsFallbackReason } | undefined;
+        if (input.fallback) {
+          const reason = smsFallbackReason(
+            {
+              status: m.email_status!,
+              skipReason: m.email_skip_reason ?? null,
+              retryable: m.email_retryable ?? null,
+              sentAt: m.email_sent_at ?? null,
+              openedAt: m.email_opened_at ?? null,
+              clickedAt: m.email_clicked_at ?? null,
+            },
+            {
+              settings: { enabled: true, unopenedAfterMs: input.fallback.unopenedAfterMs },
+              campaignAllowsSms: m.campaign_allows_sms === true,
+              hasSms: m.planned_sms === true,
+              now: new Date(input.now),
+            },
+          );
+          if (reason === null) {
+            heartbeat(key);
+            continue;
+          }
+          fallback = { fallback_of: m.email_send_id!, fallback_reason: reason };
+        }
         if (input.attempt === 1) {
+          // The id is the SMS's own (campaign, customer, channel, day): a fallback decided twice
+          // (a retried or crashed pass) finds its row and goes on from where it was.
           await db('sends')
             .insert({
               id,
@@ -238,6 +306,7 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
               channel: m.channel,
               day: input.day,
               status: 'pending',
+              ...fallback,
             })
             .onConflict('id')
             .ignore();
@@ -286,6 +355,7 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
               campaignId: input.campaignId,
               firstName: m.first_name,
               primaryCategory: m.primary_category,
+              sendId: id,
             },
             m.offer,
           ),
@@ -321,6 +391,10 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
             retryable: null,
             last_error: null,
           });
+          if (m.channel === 'sms' && messaging.sms.name === 'twilio') {
+            // Its status callback may have come in before this write: match it now.
+            await matchEarlyTwilioReceipts(db, [result.providerMessageId]);
+          }
           counts.sent++;
         } else {
           await record(id, {

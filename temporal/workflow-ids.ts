@@ -12,3 +12,8 @@ export function campaignWorkflowId(campaignId: string): string {
 export function scoreCustomersWorkflowId(queues: TaskQueues): string {
   return `score-customers/${queues.workflows}`;
 }
+
+/** The sandbox-event schedule of one deployment (its task queues), and so the id of its runs. */
+export function sandboxEventsScheduleId(queues: TaskQueues): string {
+  return `sandbox-events/${queues.workflows}`;
+}

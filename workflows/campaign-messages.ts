@@ -17,13 +17,27 @@ export interface CampaignTimings {
   deliveryWait: Duration;
   /** Engagement window after the last send, before results are recorded. */
   engagementWindow: Duration;
+  /**
+   * E-mails that cannot reach their customer (no address or consent, suppressed, failed for
+   * good, bounced) are replaced by one text, under the same rules (domain/campaigns/sms-fallback.ts).
+   */
+  smsFallback?: boolean;
+  /** E-mails not opened this long after sending fall back too (before the next day's sends); null: never. */
+  smsFallbackUnopenedAfter?: Duration | null;
+  /** The longest pause between two looks at a day's delivery outcomes while waiting for them. */
+  deliveryPollMax?: Duration;
 }
 
-export const defaultCampaignTimings: CampaignTimings = {
+export const defaultCampaignTimings: Required<CampaignTimings> = {
   retryDelay: '5 minutes',
   maxAttempts: 3,
   deliveryWait: '6 hours',
   engagementWindow: '3 days',
+  // Off unless the campaign is started with it (the API passes the store's setting): campaigns
+  // started before fallbacks existed keep doing what they were started to do.
+  smsFallback: false,
+  smsFallbackUnopenedAfter: null,
+  deliveryPollMax: '2 hours',
 };
 
 export interface CampaignWorkflowInput {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJSON, type History } from '../platform/testing/histories.ts';
 import { workflowsPath } from '../temporal/worker.ts';
@@ -12,7 +13,7 @@ import { workflowsPath } from '../temporal/worker.ts';
  * campaigns already running fails here, in CI, instead of in production.
  */
 
-const fixtures = ['campaign-history.json', 'campaign-cancelled-history.json'];
+const fixtures = ['campaign-history.json', 'campaign-cancelled-history.json', 'campaign-fallback-history.json'];
 
 function fixture(name: string): History {
   return historyFromJSON(JSON.parse(readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8')));
@@ -27,6 +28,10 @@ function summary(history: History) {
       .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name)
       .filter(Boolean),
     closed: events.at(-1)?.workflowExecutionCompletedEventAttributes !== undefined,
+    patches: events
+      .map((e) => e.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0])
+      .filter(Boolean)
+      .map((p) => (defaultPayloadConverter.fromPayload(p!) as { id: string }).id),
   };
 }
 
@@ -52,6 +57,14 @@ describe('campaignWorkflow replay', () => {
     expect(cancelled.closed).toBe(true);
     expect(cancelled.updates).toEqual(['generate', 'approve', 'start', 'cancel']);
     expect([...cancelled.activities]).toContain('closeCampaignLedger');
+    // DAY_DELIVERY_WAITS: the day's delivery wait, fallback texts and results.
+    const fallback = summary(fixture('campaign-fallback-history.json'));
+    expect(fallback.closed).toBe(true);
+    expect(fallback.patches).toContain('day-delivery-waits-and-sms-fallback');
+    expect([...fallback.activities]).toEqual(
+      expect.arrayContaining(['campaignDayOutcomes', 'recordCampaignDayResults', 'sendCampaignBatch']),
+    );
+    expect(completed.patches).toEqual([]);
   });
 
   it.each(fixtures)('replays %s without a determinism error', async (name) => {

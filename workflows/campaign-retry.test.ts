@@ -155,7 +155,8 @@ describe('campaignWorkflow send retries (time-skipping)', () => {
     const timers = retryTimers(history);
     expect(timers).toHaveLength(2);
     const batches = sendBatches(history).filter((b) => b.input.day === 0);
-    const lastFirstAttempt = batches.filter((b) => b.input.attempt === 1).at(-1)!;
+    // The planned window's batches, not the fallback pass that follows the day's delivery wait.
+    const lastFirstAttempt = batches.filter((b) => b.input.attempt === 1 && !b.input.fallback).at(-1)!;
     const retries = batches.filter((b) => b.input.attempt > 1);
     expect(retries.map((b) => [b.input.attempt, b.result?.counts])).toEqual([
       [2, { sent: 2, skipped: 0, failed: 0, retrying: 2, unknown: 0 }],

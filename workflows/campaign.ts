@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -11,9 +12,10 @@ import {
   allHandlersFinished,
 } from '@temporalio/workflow';
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import type { Activities } from '../activities/index.ts';
 import { CampaignStatus } from '../temporal/search-attributes.ts';
-import type { SendCounts } from '../activities/campaigns.ts';
+import type { SendBatchInput, SendCounts } from '../activities/campaigns.ts';
 import {
   approveUpdate,
   cancelUpdate,
@@ -28,6 +30,14 @@ import {
   type CampaignWorkflowInput,
 } from './campaign-messages.ts';
 import { refusal, type CampaignCommand, type CampaignStatus as Status } from '../domain/campaigns/lifecycle.ts';
+
+/**
+ * Versions of this workflow, for `patched()`: campaigns started before a change replay the code
+ * they ran, and take the new path from the next point where it diverges.
+ */
+// After each day: wait for its delivery outcomes, text instead of the e-mails that could not
+// reach their customer, mark the rest unconfirmed and record the day's results.
+export const DAY_DELIVERY_WAITS = 'day-delivery-waits-and-sms-fallback';
 
 const emptyCounts = (): SendCounts => ({ sent: 0, skipped: 0, failed: 0, retrying: 0, unknown: 0 });
 
@@ -69,6 +79,8 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     started: input.resume !== undefined && input.resume.status !== 'scheduled',
     paused: input.resume?.status === 'paused',
     cancelled: false,
+    /** Days went through the delivery wait of DAY_DELIVERY_WAITS (so the end needs no wait of its own). */
+    dayWaits: false,
   };
   let sendScope: CancellationScope | undefined;
 
@@ -212,6 +224,11 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     if (stopped()) break;
     await retryFailures(day.day);
     if (stopped()) break;
+    if (patched(DAY_DELIVERY_WAITS)) {
+      state.dayWaits = true;
+      await closeDay(day.day, days[d + 1]?.windows[0]?.opensAt ?? null);
+      if (stopped()) break;
+    }
     state.nextDay = d + 1;
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
@@ -232,10 +249,14 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     return finish('cancelled');
   }
 
-  // Webhooks arrive in Postgres; the workflow only looks at the aggregate once the wait is over.
-  await sleepUnlessCancelled(timings.deliveryWait);
-  await db.markUnconfirmedSends(input.campaignId);
+  if (!state.dayWaits) {
+    // Webhooks arrive in Postgres; the workflow only looks at the aggregate once the wait is over.
+    await sleepUnlessCancelled(timings.deliveryWait);
+    await db.markUnconfirmedSends(input.campaignId);
+  }
   await sleepUnlessCancelled(timings.engagementWindow);
+  // Late fallback texts have had the engagement window to show they arrived.
+  if (state.dayWaits) await db.markUnconfirmedSends(input.campaignId);
   await db.recordCampaignResults(input.campaignId);
   return finish(stopped() ? 'cancelled' : 'completed');
 
@@ -258,7 +279,12 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
   }
 
   /** Sends a window's due actions in batches of at most 1,000, stopping between messages on pause. */
-  async function sendWindow(day: number, opensAt: number, attempt: number): Promise<void> {
+  async function sendWindow(
+    day: number,
+    opensAt: number,
+    attempt: number,
+    fallback?: SendBatchInput['fallback'],
+  ): Promise<void> {
     let cursor: string | null = null;
     do {
       await waitUntil(opensAt);
@@ -266,7 +292,15 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
       sendScope = new CancellationScope();
       try {
         const batch = await sendScope.run(() =>
-          sending.sendCampaignBatch({ campaignId: input.campaignId, day, opensAt, attempt, cursor, now: Date.now() }),
+          sending.sendCampaignBatch({
+            campaignId: input.campaignId,
+            day,
+            opensAt,
+            attempt,
+            cursor,
+            now: Date.now(),
+            ...(fallback ? { fallback } : {}),
+          }),
         );
         addCounts(batch.counts);
         cursor = batch.nextCursor;
@@ -280,6 +314,63 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         sendScope = undefined;
       }
     } while (cursor !== null || state.paused);
+  }
+
+  /**
+   * The end of a campaign day: wait for its delivery outcomes (bounded by the delivery wait),
+   * replace what could not reach its customer by texts, and record the day's results.
+   */
+  async function closeDay(day: number, nextOpensAt: number | null): Promise<void> {
+    const daySent = Date.now();
+    await awaitDeliveries(day, daySent + msToNumber(timings.deliveryWait));
+    if (stopped()) return;
+    if (timings.smsFallback) {
+      if ((await sendFallbacks(day, null)) > 0) {
+        await awaitDeliveries(day, Date.now() + msToNumber(timings.deliveryWait));
+        if (stopped()) return;
+      }
+      const unopenedAfter = timings.smsFallbackUnopenedAfter;
+      // Unopened e-mails get their text before the next day's sends, never after them.
+      if (unopenedAfter !== null) {
+        const due = daySent + msToNumber(unopenedAfter);
+        if (nextOpensAt === null || due < nextOpensAt) {
+          await sleepUnlessCancelled(Math.max(0, due - Date.now()));
+          if (stopped()) return;
+          await sendFallbacks(day, msToNumber(unopenedAfter));
+          if (stopped()) return;
+        }
+      }
+    }
+    await db.markUnconfirmedSends(input.campaignId, day);
+    await db.recordCampaignDayResults(input.campaignId, day);
+  }
+
+  /**
+   * Looks at the day's outcomes in the ledger, less and less often (webhooks keep it current;
+   * no event becomes a signal), until nothing awaits evidence or the deadline passes.
+   */
+  async function awaitDeliveries(day: number, deadline: number): Promise<void> {
+    // Most evidence comes within minutes; the rest may take hours. Few looks keep the history
+    // short: 6 hours of waiting take 7 (0, 2, 12 and 62 minutes, then every 2 hours).
+    let pause = 2 * 60_000;
+    const longest = msToNumber(timings.deliveryPollMax);
+    for (;;) {
+      const outcomes = await db.campaignDayOutcomes(input.campaignId, day);
+      const left = deadline - Date.now();
+      if (outcomes.awaiting === 0 || left <= 0) return;
+      await sleepUnlessCancelled(Math.min(pause, left));
+      if (stopped()) return;
+      pause = Math.min(pause * 5, longest);
+    }
+  }
+
+  /** A fallback pass over the day's e-mails, then retries of the texts that failed; returns how many went out. */
+  async function sendFallbacks(day: number, unopenedAfterMs: number | null): Promise<number> {
+    const before = state.counts.sent;
+    await sendWindow(day, Date.now(), 1, { unopenedAfterMs });
+    if (stopped()) return 0;
+    await retryFailures(day);
+    return state.counts.sent - before;
   }
 
   async function retryFailures(day: number): Promise<void> {

@@ -4,6 +4,7 @@ import {
   type MessageVariables,
   type OfferKind,
 } from '../../domain/messaging/index.ts';
+import { clickLinkKey, trackedLink } from '../../domain/messaging/click-token.ts';
 import type { Config } from '../../platform/config.ts';
 
 /**
@@ -55,6 +56,11 @@ export interface MessageRecipient {
   firstName: string | null;
   /** From `customer_scores`; null before the customer is scored. */
   primaryCategory: string | null;
+  /**
+   * The ledger row of a real send. An e-mail's shop link then goes through our click redirect
+   * (`/r/:token`), which records the click against this row; a preview's links stay direct.
+   */
+  sendId?: string;
 }
 
 export function messageVariables(
@@ -67,15 +73,23 @@ export function messageVariables(
     { customerId: recipient.customerId, channel: recipient.channel, campaignId: recipient.campaignId, issuedAt },
     settings.unsubscribeSecret,
   );
+  const links = recipientLinks({
+    publicUrl: settings.publicUrl,
+    shopUrl: settings.shopUrl,
+    token,
+    unsubscribeMailbox: settings.unsubscribeMailbox,
+  });
+  if (recipient.sendId !== undefined && recipient.channel === 'email') {
+    links.shop = trackedLink(
+      settings.publicUrl,
+      { sendId: recipient.sendId, url: links.shop },
+      clickLinkKey(settings.unsubscribeSecret),
+    );
+  }
   return {
     customer: { firstName: recipient.firstName, primaryCategory: recipient.primaryCategory },
     offer: { kind: offer.kind, label: offer.label, discountPct: offer.discountPct },
     store: settings.store,
-    links: recipientLinks({
-      publicUrl: settings.publicUrl,
-      shopUrl: settings.shopUrl,
-      token,
-      unsubscribeMailbox: settings.unsubscribeMailbox,
-    }),
+    links,
   };
 }
