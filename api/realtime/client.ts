@@ -13,6 +13,10 @@ export interface BackpressureLimits {
 
 export const defaultLimits: BackpressureLimits = { softBytes: 64 * 1024, hardBytes: 4 * 1024 * 1024, stallMs: 15_000 };
 
+/** Client messages allowed per 10 s; subscribing reads the database, so a flood is refused. */
+const MESSAGES_PER_WINDOW = 100;
+const MESSAGE_WINDOW_MS = 10_000;
+
 /** Status changes and replies are few; a client that lets this many pile up is gone. */
 const MAX_HELD_MESSAGES = 1_000;
 
@@ -42,12 +46,23 @@ export class RealtimeClient {
   #progress = new Map<string, string>();
   #events = new Map<string, EventCounts>();
   #onTerminate: (reason: string) => void;
+  #windowStart = 0;
+  #windowMessages = 0;
 
   constructor(ws: WebSocket, principal: Principal, limits: BackpressureLimits, onTerminate: (reason: string) => void) {
     this.ws = ws;
     this.principal = principal;
     this.#limits = limits;
     this.#onTerminate = onTerminate;
+  }
+
+  /** Counts a client message against the rate limit; false when it must be refused. */
+  allowMessage(now = Date.now()): boolean {
+    if (now - this.#windowStart >= MESSAGE_WINDOW_MS) {
+      this.#windowStart = now;
+      this.#windowMessages = 0;
+    }
+    return ++this.#windowMessages <= MESSAGES_PER_WINDOW;
   }
 
   get behind(): boolean {

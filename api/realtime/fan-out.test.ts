@@ -26,6 +26,7 @@ describe('real-time fan-out over PostgreSQL LISTEN/NOTIFY', () => {
     t = await createTestDatabase();
     const realtime = { windowMs: 50, listenerBackoff: { initialMs: 50, maxMs: 500 } };
     [first, second] = await Promise.all([startTestApi(t.db, { realtime }), startTestApi(t.db, { realtime })]);
+    await Promise.all([first.realtime.ready, second.realtime.ready]);
   });
   afterAll(async () => {
     for (const s of open) s.close();
@@ -80,6 +81,7 @@ describe('real-time fan-out over PostgreSQL LISTEN/NOTIFY', () => {
       realtime: { windowMs: 20, limits: { softBytes: 32 * 1024, hardBytes: 256 * 1024 * 1024, stallMs: 2_000 } },
     });
     try {
+      await api.realtime.ready;
       const campaigns = await Promise.all(Array.from({ length: 100 }, () => insertCampaign(t.db)));
       for (const campaignId of campaigns) {
         await insertSend(t.db, { customerId: (await insertCustomer(t.db)).id, campaignId, status: 'sent' });

@@ -45,6 +45,7 @@ export function createHub(opts: HubOptions) {
   const limits = { ...defaultLimits, ...opts.limits };
   const clients = new Set<RealtimeClient>();
   const byTopic = new Map<Topic, Set<RealtimeClient>>();
+  const checks = new WeakMap<RealtimeClient, () => Promise<boolean>>();
   let dirty = new Set<string>();
   let events = new Map<string, EventCounts>();
   const stats: HubStats = { clients: 0, coalesced: 0, terminatedSlow: 0, terminatedDead: 0, progressReads: 0 };
@@ -109,6 +110,9 @@ export function createHub(opts: HubOptions) {
 
   const onMessage = async (client: RealtimeClient, data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean) => {
     const reply = (m: ServerMessage) => client.send(m);
+    if (!client.allowMessage()) {
+      return reply({ type: 'error', error: 'rate_limited', detail: 'At most 100 messages per 10 seconds.' });
+    }
     if (isBinary) return reply({ type: 'error', error: 'bad_message', detail: 'Send JSON text frames.' });
     let json: unknown;
     try {
@@ -195,6 +199,13 @@ export function createHub(opts: HubOptions) {
       }
       client.alive = false;
       client.ws.ping();
+      const stillValid = checks.get(client);
+      stillValid?.().then(
+        (valid) => {
+          if (!valid) client.ws.close(closeCodes.credentialsRevoked, 'credentials revoked');
+        },
+        (err: unknown) => opts.log.warn({ err }, 'real-time credentials check failed'),
+      );
     }
   }, opts.heartbeatMs ?? 30_000);
   heartbeat.unref();
@@ -205,8 +216,16 @@ export function createHub(opts: HubOptions) {
       coalesced: stats.coalesced + [...clients].reduce((n, c) => n + c.coalesced, 0),
     }),
 
-    /** Takes over an upgraded socket; `expiresAt` (epoch ms) closes it when its access token expires. */
-    add(ws: WebSocket, principal: Principal, expiresAt?: number): RealtimeClient {
+    /**
+     * Takes over an upgraded socket. `expiresAt` (epoch ms) closes it when its access token
+     * expires; `stillValid` is asked at every heartbeat (an API key can be revoked at any time).
+     */
+    add(
+      ws: WebSocket,
+      principal: Principal,
+      credentials: { expiresAt?: number; stillValid?: () => Promise<boolean> } = {},
+    ): RealtimeClient {
+      const { expiresAt, stillValid } = credentials;
       const client = new RealtimeClient(ws, principal, limits, (reason) => {
         stats.terminatedSlow++;
         opts.log.warn({ reason, principal: principal.kind }, 'real-time client too slow; dropped');
@@ -222,6 +241,7 @@ export function createHub(opts: HubOptions) {
               Math.max(0, expiresAt - Date.now()),
             );
       expiry?.unref();
+      if (stillValid) checks.set(client, stillValid);
       ws.on('pong', () => (client.alive = true));
       ws.on('message', (data, isBinary) => {
         onMessage(client, data, isBinary).catch((err: unknown) => {

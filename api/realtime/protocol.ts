@@ -20,6 +20,8 @@ export const closeCodes = {
   goingAway: 1001,
   /** The access token expired: refresh it (POST /api/auth/refresh) and reconnect. */
   tokenExpired: 4001,
+  /** The API key was revoked or expired while connected: do not reconnect with it. */
+  credentialsRevoked: 4003,
 } as const;
 
 const campaignTopic = z.templateLiteral(['campaign:', z.uuid()]);

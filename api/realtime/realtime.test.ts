@@ -39,6 +39,7 @@ describe('real-time WebSocket at /ws', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     api = await startTestApi(t.db, { realtime: { windowMs: 50 } });
+    await api.realtime.ready;
     token = await api.tokenFor('user');
   });
   afterAll(async () => {
@@ -187,6 +188,27 @@ describe('real-time WebSocket at /ws', () => {
     } finally {
       await pinging.close();
     }
+  });
+
+  it('closes the socket with 4003 when its API key is revoked', async () => {
+    const checking = await startTestApi(t.db, { realtime: { heartbeatMs: 100 } });
+    try {
+      const key = await checking.services.apiKeys.create({ name: 'dashboard', role: 'user', scopes: ['read'] });
+      const client = await connect(checking, bearer(key.key));
+      await client.subscribe(['campaigns']);
+      await checking.services.apiKeys.revoke(key.id);
+      expect(await client.closed).toEqual({ code: 4003, reason: 'credentials revoked' });
+    } finally {
+      await checking.close();
+    }
+  });
+
+  it('refuses a flood of client messages without closing the socket', async () => {
+    const client = await connect(api, bearer(token));
+    for (let i = 0; i < 101; i++) client.send({ type: 'unsubscribe', topics: ['campaigns'] });
+    expect((await client.next(isType('error'))).error).toBe('rate_limited');
+    expect(client.messages.filter(isType('subscribed'))).toHaveLength(100);
+    expect(client.ws.readyState).toBe(WebSocket.OPEN);
   });
 
   it('closes every socket with 1001 when the API shuts down', async () => {

@@ -120,7 +120,9 @@ export function createRealtime(opts: RealtimeOptions): Realtime {
     throw new UpgradeRefused(403, 'This origin may not open a WebSocket here.');
   };
 
-  const authenticate = async (req: http.IncomingMessage): Promise<{ principal: Principal; expiresAt?: number }> => {
+  const authenticate = async (
+    req: http.IncomingMessage,
+  ): Promise<{ principal: Principal; expiresAt?: number; stillValid?: () => Promise<boolean> }> => {
     const header = req.headers.authorization;
     const [scheme, bearer] = header?.split(' ', 2) ?? [];
     if (header && (scheme?.toLowerCase() !== 'bearer' || !bearer))
@@ -128,7 +130,7 @@ export function createRealtime(opts: RealtimeOptions): Realtime {
     if (bearer && looksLikeApiKey(bearer)) {
       const principal = await opts.apiKeys.authenticate(bearer);
       if (!principal) throw new UpgradeRefused(401, 'Unknown, revoked or expired API key.');
-      return { principal };
+      return { principal, stillValid: async () => (await opts.apiKeys.authenticate(bearer)) !== undefined };
     }
     const token = bearer ?? cookieValue(req.headers.cookie, ACCESS_COOKIE);
     if (!token) throw new UpgradeRefused(401, 'Sign in or send a token.');
@@ -159,10 +161,10 @@ export function createRealtime(opts: RealtimeOptions): Realtime {
           throw new UpgradeRefused(404, 'No WebSocket here.');
         if (closing) throw new UpgradeRefused(503, 'The server is shutting down.');
         checkOrigin(req);
-        const { principal, expiresAt } = await authenticate(req);
+        const { principal, ...credentials } = await authenticate(req);
         authorize(principal);
         if (closing) throw new UpgradeRefused(503, 'The server is shutting down.');
-        wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws, principal, expiresAt));
+        wss.handleUpgrade(req, socket, head, (ws) => hub.add(ws, principal, credentials));
       } catch (err) {
         if (err instanceof UpgradeRefused) return refuse(socket, err.status, err.message);
         opts.log.error({ err }, 'WebSocket upgrade failed');
