@@ -32,7 +32,7 @@ export interface TestWorkers extends Workers {
 export async function startTestWorkers(
   db: Db,
   env: NodeJS.ProcessEnv = {},
-  opts: Pick<WorkerOptions, 'tracing'> = {},
+  opts: Pick<WorkerOptions, 'tracing' | 'workflowBundle'> = {},
 ): Promise<TestWorkers> {
   const target = temporalTestTarget();
   const cfg = parseConfig({
