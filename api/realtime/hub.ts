@@ -5,7 +5,7 @@ import type { Principal } from '../auth/roles.ts';
 import { defaultLimits, RealtimeClient, type BackpressureLimits } from './client.ts';
 import type { RealtimeNotification } from './listener.ts';
 import { campaignProgressSnapshots } from './progress.ts';
-import { clientMessageSchema, closeCodes, type ServerMessage, type Topic } from './protocol.ts';
+import { clientMessageSchema, closeCodes, MAX_TOPICS_PER_CLIENT, type ServerMessage, type Topic } from './protocol.ts';
 
 export interface HubOptions {
   db: Db;
@@ -133,8 +133,12 @@ export function createHub(opts: HubOptions) {
       unsubscribe(client, message.topics);
     } else {
       const fresh = message.topics.filter((t) => !client.topics.has(t));
-      if (client.topics.size + fresh.length > 100) {
-        return reply({ type: 'error', error: 'too_many_topics', detail: 'At most 100 topics per connection.' });
+      if (client.topics.size + fresh.length > MAX_TOPICS_PER_CLIENT) {
+        return reply({
+          type: 'error',
+          error: 'too_many_topics',
+          detail: `At most ${MAX_TOPICS_PER_CLIENT} topics per connection.`,
+        });
       }
       subscribe(client, fresh);
       const unknown = await sendInitialProgress(client, fresh);
