@@ -31,6 +31,8 @@ export interface HubStats {
 
 type EventCounts = { ledger: Record<string, number>; engagement: Record<string, number> };
 
+const RETRY_AFTER_FAILURE_MS = 2_000;
+
 /** Campaigns read per progress query; keeps `where in (…)` lists reasonable. */
 const READ_CHUNK = 500;
 
@@ -177,8 +179,9 @@ export function createHub(opts: HubOptions) {
         }
       }
     } catch (err) {
-      // The next notification or tick tries again; the campaigns stay dirty until then.
+      // The campaigns stay dirty; an outage is retried every few seconds, not every window.
       for (const id of campaigns) dirty.add(id);
+      lastFlushAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       opts.log.warn({ err }, 'real-time progress read failed');
     } finally {
       flushing = false;
