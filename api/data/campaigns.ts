@@ -142,3 +142,67 @@ export async function listActions(db: Db, campaignId: string, q: { day?: number;
     .orderBy('a.id')
     .limit(q.limit);
 }
+
+export async function listCampaignSends(
+  db: Db,
+  campaignId: string,
+  q: { status?: string[]; day?: number; after?: string; limit: number },
+) {
+  return db('sends as s')
+    .join('customers as c', 'c.id', 's.customer_id')
+    .where('s.campaign_id', campaignId)
+    .modify((b) => {
+      if (q.status) b.whereIn('s.status', q.status);
+      if (q.day !== undefined) b.where('s.day', q.day);
+      if (q.after) b.where('s.id', '>', q.after);
+    })
+    .select(
+      's.id',
+      's.customer_id as customerId',
+      'c.first_name as firstName',
+      'c.last_name as lastName',
+      's.channel',
+      's.day',
+      's.status',
+      's.attempts',
+      's.skip_reason as skipReason',
+      's.last_error as lastError',
+      's.fallback_of as fallbackOf',
+      's.sent_at as sentAt',
+      's.delivered_at as deliveredAt',
+      's.opened_at as openedAt',
+      's.clicked_at as clickedAt',
+      's.updated_at as updatedAt',
+    )
+    .orderBy('s.id')
+    .limit(q.limit);
+}
+
+/** Per campaign day: the actions planned and their sends by status (all channels). */
+export async function campaignTimeline(db: Db, campaignId: string) {
+  const [planned, sent] = await Promise.all([
+    db('actions')
+      .where({ campaign_id: campaignId })
+      .select('day', db.raw("to_char(min(scheduled_on), 'YYYY-MM-DD') as date"), db.raw('min(send_at) as "opensAt"'))
+      .count({ n: '*' })
+      .groupBy('day') as Promise<{ day: number; date: string; opensAt: Date | null; n: string | number }[]>,
+    db('sends')
+      .where({ campaign_id: campaignId })
+      .whereNotNull('day')
+      .select('day', 'status')
+      .count({ n: '*' })
+      .groupBy('day', 'status') as Promise<{ day: number; status: string; n: string | number }[]>,
+  ]);
+  const days = new Map<
+    number,
+    { day: number; date: string | null; opensAt: Date | null; planned: number; sends: Record<string, number> }
+  >();
+  const dayOf = (day: number) => {
+    let d = days.get(day);
+    if (!d) days.set(day, (d = { day, date: null, opensAt: null, planned: 0, sends: {} }));
+    return d;
+  };
+  for (const p of planned) Object.assign(dayOf(p.day), { date: p.date, opensAt: p.opensAt, planned: Number(p.n) });
+  for (const s of sent) dayOf(s.day).sends[s.status] = Number(s.n);
+  return [...days.values()].sort((a, b) => a.day - b.day);
+}

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
+import { parseConfig } from '../../platform/config.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
+import { temporalUiOf } from './system.ts';
 
 describe('GET /api/system', () => {
   let t: TestDatabase;
@@ -48,5 +50,20 @@ describe('GET /api/system', () => {
       },
     });
     expect(JSON.stringify(body)).not.toMatch(/secret/);
+  });
+});
+
+describe('the Temporal Web UI link', () => {
+  it('is the configured UI, the embedded dev server UI, or unknown for an external cluster', () => {
+    const cfg = (env: NodeJS.ProcessEnv) => parseConfig({ AUTH_SECRET: 'x'.repeat(32), ...env });
+    expect(temporalUiOf(cfg({ TEMPORAL_UI_URL: 'https://temporal.store.example/', TEMPORAL_NAMESPACE: 'shop' }))).toEqual({
+      url: 'https://temporal.store.example',
+      namespace: 'shop',
+    });
+    expect(temporalUiOf(cfg({ TEMPORAL_UI_PORT: '8999' }))).toEqual({
+      url: 'http://localhost:8999',
+      namespace: 'liquor-marketing',
+    });
+    expect(temporalUiOf(cfg({ TEMPORAL_ADDRESS: 'temporal:7233' })).url).toBeNull();
   });
 });
