@@ -2,6 +2,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import type { AccessRule, RouteKey } from '../access.ts';
 import { ruleFor } from '../access.ts';
 import { HttpProblem } from '../problem.ts';
+import { recordServedRoute, validateInput, type RouteHandler, type RouteInput, type RouteSpec } from '../route-spec.ts';
 import { looksLikeApiKey, type ApiKeys } from './api-keys.ts';
 import type { Principal } from './roles.ts';
 import { TokenError, type AccessTokens } from './tokens.ts';
@@ -94,8 +95,19 @@ export function authorize(rule: AccessRule): RequestHandler {
 
 type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
-/** Registers a route under its access rule; a key missing from the table fails at start-up. */
-export function route(router: Router, key: RouteKey, ...handlers: RequestHandler[]): void {
+/**
+ * Registers a route under its access rule; a key missing from the table fails at start-up.
+ * Given a spec, the route validates its input with the spec's schemas after any middleware
+ * (body parsers, limits, signature checks) and hands it, typed, to the last handler.
+ */
+export function route<S extends RouteSpec>(
+  router: Router,
+  spec: S,
+  ...handlers: [...RequestHandler[], RouteHandler<S>]
+): void;
+export function route(router: Router, key: RouteKey, ...handlers: RequestHandler[]): void;
+export function route(router: Router, keyOrSpec: RouteKey | RouteSpec, ...handlers: unknown[]): void {
+  const key = typeof keyOrSpec === 'string' ? keyOrSpec : keyOrSpec.key;
   const rule = ruleFor(key);
   if (!rule) throw new Error(`No access rule for ${key}`);
   const [method, path] = key.split(' ') as [string, string];
@@ -104,5 +116,11 @@ export function route(router: Router, key: RouteKey, ...handlers: RequestHandler
     res.locals.routeParams = { ...req.params } as Record<string, string>;
     next();
   };
-  router[method.toLowerCase() as Method](path, tag, authorize(rule), ...handlers);
+  const chain = handlers as RequestHandler[];
+  if (typeof keyOrSpec !== 'string') {
+    recordServedRoute(keyOrSpec);
+    const handle = chain.pop() as unknown as RouteHandler<RouteSpec>;
+    chain.push(validateInput(keyOrSpec), (req, res) => handle(req, res, res.locals.input as RouteInput<RouteSpec>));
+  }
+  router[method.toLowerCase() as Method](path, tag, authorize(rule), ...chain);
 }

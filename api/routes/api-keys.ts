@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { apiKeyScopes, type ApiKeys } from '../auth/api-keys.ts';
 import { route } from '../auth/middleware.ts';
 import { roles } from '../auth/roles.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 const newKey = z.strictObject({
   name: z.string().trim().min(1).max(100),
@@ -13,15 +14,47 @@ const newKey = z.strictObject({
 });
 const idParam = z.strictObject({ id: z.uuid() });
 
+const createdKey = z.object({
+  id: z.uuid(),
+  name: z.string(),
+  prefix: z.string(),
+  role: z.enum(roles),
+  scopes: z.array(z.enum(apiKeyScopes)),
+  key: z.string().meta({ description: 'The whole key, shown this once; only its hash is kept.' }),
+});
+
+export const apiKeyRoutes = {
+  list: defineRoute({
+    key: 'GET /api/api-keys',
+    tag: 'API keys',
+    summary: 'Every API key, without its secret',
+    responses: { 200: { description: 'The keys, newest first.' } },
+  }),
+  create: defineRoute({
+    key: 'POST /api/api-keys',
+    tag: 'API keys',
+    summary: 'Create an API key for an external system',
+    body: newKey,
+    responses: { 201: { description: 'The new key, with its secret shown once.', schema: createdKey } },
+  }),
+  revoke: defineRoute({
+    key: 'DELETE /api/api-keys/:id',
+    tag: 'API keys',
+    summary: 'Revoke an API key',
+    params: idParam,
+    responses: { 204: { description: 'Revoked.' } },
+    problems: { 404: 'No active API key with this id.' },
+  }),
+};
+
 export function apiKeysRouter(deps: { apiKeys: ApiKeys }): Router {
   const router = Router();
 
-  route(router, 'GET /api/api-keys', async (_req, res) => {
+  route(router, apiKeyRoutes.list, async (_req, res) => {
     res.json({ items: await deps.apiKeys.list() });
   });
 
-  route(router, 'POST /api/api-keys', async (req, res) => {
-    const input = parseOr400(newKey, req.body);
+  route(router, apiKeyRoutes.create, async (_req, res, { body: input }) => {
     const principal = res.locals.principal;
     const created = await deps.apiKeys.create({
       ...input,
@@ -34,8 +67,7 @@ export function apiKeysRouter(deps: { apiKeys: ApiKeys }): Router {
     res.status(201).json(created);
   });
 
-  route(router, 'DELETE /api/api-keys/:id', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, apiKeyRoutes.revoke, async (_req, res, { params: { id } }) => {
     if (!(await deps.apiKeys.revoke(id))) throw new HttpProblem(404, 'Not Found', 'No active API key with this id.');
     res.status(204).end();
   });

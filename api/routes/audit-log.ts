@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
-import { parseOr400 } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 const query = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -11,10 +11,19 @@ const query = z.strictObject({
   entityId: z.string().max(200).optional(),
 });
 
+export const auditLogRoutes = {
+  list: defineRoute({
+    key: 'GET /api/audit-log',
+    tag: 'Audit log',
+    summary: 'State-changing requests: who, what, target, when, and before/after where recorded',
+    query,
+    responses: { 200: { description: 'Entries, newest first.' } },
+  }),
+};
+
 export function auditLogRouter(deps: { db: Db }): Router {
   const router = Router();
-  route(router, 'GET /api/audit-log', async (req, res) => {
-    const q = parseOr400(query, req.query, 'query');
+  route(router, auditLogRoutes.list, async (_req, res, { query: q }) => {
     const rows = await deps
       .db('audit_log as a')
       .leftJoin('users as u', 'u.id', 'a.actor_user_id')

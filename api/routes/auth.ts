@@ -4,11 +4,69 @@ import { rateLimit } from 'express-rate-limit';
 import { z } from 'zod';
 import { ACCESS_COOKIE, CSRF_COOKIE, REFRESH_COOKIE, route } from '../auth/middleware.ts';
 import { AuthFailure, type SessionTokens, type Sessions } from '../auth/sessions.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { roles } from '../auth/roles.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 const credentials = z.strictObject({ email: z.string().trim().max(320), password: z.string().min(1).max(1024) });
 // API clients send the refresh token in the body; the web app's is in its httpOnly cookie.
 const refreshBody = z.strictObject({ refreshToken: z.string().min(1).max(200).optional() });
+
+const session = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().meta({ description: 'Seconds until the access token expires.' }),
+    user: z.object({ id: z.uuid(), email: z.string(), role: z.enum(roles), displayName: z.string().nullable() }),
+  })
+  .meta({ id: 'Session' });
+const sessionCookies = {
+  'set-cookie': `${ACCESS_COOKIE} and ${REFRESH_COOKIE} (httpOnly), and ${CSRF_COOKIE} for the X-CSRF-Token header.`,
+};
+
+export const authRoutes = {
+  login: defineRoute({
+    key: 'POST /api/auth/login',
+    tag: 'Auth',
+    summary: 'Sign in with e-mail and password',
+    description: 'Rate-limited per address; an account locks for a while after repeated failures.',
+    body: credentials,
+    responses: {
+      200: { description: 'The session, in the body and as cookies.', schema: session, headers: sessionCookies },
+    },
+    problems: {
+      401: 'Wrong e-mail or password, or a disabled account.',
+      429: 'Too many attempts, or the account is locked.',
+    },
+  }),
+  refresh: defineRoute({
+    key: 'POST /api/auth/refresh',
+    tag: 'Auth',
+    summary: 'Trade a refresh token for a new session',
+    description:
+      'The refresh token comes in the body (API clients) or its cookie (web app). It rotates on every use; ' +
+      'presenting one that was already rotated revokes its whole family.',
+    body: refreshBody,
+    responses: {
+      200: { description: 'The new session, in the body and as cookies.', schema: session, headers: sessionCookies },
+    },
+    problems: { 401: 'No, an unknown, expired or reused refresh token.' },
+  }),
+  logout: defineRoute({
+    key: 'POST /api/auth/logout',
+    tag: 'Auth',
+    summary: "Revoke the session's refresh token and clear the cookies",
+    body: refreshBody,
+    responses: { 204: { description: 'Signed out.' } },
+  }),
+  me: defineRoute({
+    key: 'GET /api/auth/me',
+    tag: 'Auth',
+    summary: 'Who the caller is: a signed-in user or an API key',
+    responses: { 200: { description: 'The principal.' } },
+  }),
+};
 
 const cookieBase: CookieOptions = { httpOnly: true, secure: true, sameSite: 'strict', path: '/' };
 
@@ -70,8 +128,7 @@ export function authRouter(deps: { sessions: Sessions; loginAttemptsPerMinute: n
     handler: (_req, _res, next) => next(new HttpProblem(429, 'Too Many Requests', 'Too many login attempts.')),
   });
 
-  route(router, 'POST /api/auth/login', loginLimit, async (req, res) => {
-    const { email, password } = parseOr400(credentials, req.body);
+  route(router, authRoutes.login, loginLimit, async (req, res, { body: { email, password } }) => {
     res.locals.audit = { email: email.toLowerCase() };
     try {
       const session = await deps.sessions.login(email, password, meta(req));
@@ -82,8 +139,8 @@ export function authRouter(deps: { sessions: Sessions; loginAttemptsPerMinute: n
     }
   });
 
-  route(router, 'POST /api/auth/refresh', async (req, res) => {
-    const token = presentedRefreshToken(req, parseOr400(refreshBody, req.body ?? {}));
+  route(router, authRoutes.refresh, async (req, res, { body }) => {
+    const token = presentedRefreshToken(req, body);
     if (!token) throw new HttpProblem(401, 'Unauthorized', 'No refresh token.');
     try {
       const session = await deps.sessions.refresh(token, meta(req));
@@ -95,14 +152,14 @@ export function authRouter(deps: { sessions: Sessions; loginAttemptsPerMinute: n
     }
   });
 
-  route(router, 'POST /api/auth/logout', async (req, res) => {
-    const token = presentedRefreshToken(req, parseOr400(refreshBody, req.body ?? {}));
+  route(router, authRoutes.logout, async (req, res, { body }) => {
+    const token = presentedRefreshToken(req, body);
     if (token) await deps.sessions.logout(token);
     clearSessionCookies(res);
     res.status(204).end();
   });
 
-  route(router, 'GET /api/auth/me', (_req, res) => {
+  route(router, authRoutes.me, (_req, res) => {
     res.json({ principal: res.locals.principal });
   });
 

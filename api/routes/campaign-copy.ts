@@ -10,7 +10,8 @@ import {
   saveCampaignCopy,
   UnknownSegment,
 } from '../data/campaign-copy.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 /**
  * The message copy of a campaign, per segment: what the planner drafted, and a marketer's edits
@@ -30,6 +31,29 @@ const copyBody = z.strictObject({
   sms: z.string().max(10_000),
 });
 
+export const campaignCopyRoutes = {
+  list: defineRoute({
+    key: 'GET /api/campaigns/:id/copy',
+    tag: 'Campaigns',
+    summary: "A campaign's message copy, per segment",
+    params: idParam,
+    responses: { 200: { description: 'The copy of each segment, drafted or edited.' } },
+    problems: { 404: 'No campaign with this id.' },
+  }),
+  save: defineRoute({
+    key: 'PUT /api/campaigns/:id/copy/:segment',
+    tag: 'Campaigns',
+    summary: "Edit a segment's copy before the plan is approved",
+    description:
+      'Checked like a draft (Liquid, known variables, plain-text SMS of at most two segments); ' +
+      'a refusal names every reason in `errors`.',
+    params: copyParams,
+    body: copyBody,
+    responses: { 200: { description: 'The copy as saved.' } },
+    problems: { 404: 'No campaign with this id, or no such segment in it.', 409: 'The plan is approved.' },
+  }),
+};
+
 function userId(res: { locals: { principal?: { kind: string; userId?: string } } }): string | null {
   const p = res.locals.principal;
   return p?.kind === 'user' ? (p.userId ?? null) : null;
@@ -38,16 +62,13 @@ function userId(res: { locals: { principal?: { kind: string; userId?: string } }
 export function campaignCopyRouter(deps: { db: Db; storeName: string }): Router {
   const router = Router();
 
-  route(router, 'GET /api/campaigns/:id/copy', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, campaignCopyRoutes.list, async (_req, res, { params: { id } }) => {
     const items = await listCampaignCopy(deps.db, id);
     if (!items) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
     res.json({ items });
   });
 
-  route(router, 'PUT /api/campaigns/:id/copy/:segment', async (req, res) => {
-    const { id, segment } = parseOr400(copyParams, req.params, 'path');
-    const copy = parseOr400(copyBody, req.body);
+  route(router, campaignCopyRoutes.save, async (_req, res, { params: { id, segment }, body: copy }) => {
     const issues = await checkCopy(copy, { storeName: deps.storeName });
     if (issues.length > 0) {
       throw new HttpProblem(400, 'Bad Request', 'The copy cannot be used as it is.', {

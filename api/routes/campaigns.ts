@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router } from 'express';
 import { TypedSearchAttributes, WorkflowNotFoundError } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
@@ -27,10 +27,12 @@ const updates = {
 };
 import { campaignWorkflowId } from '../../temporal/workflow-ids.ts';
 import { CampaignStartsAt, CampaignStatus, CampaignType } from '../../temporal/search-attributes.ts';
+import type { RouteKey } from '../access.ts';
 import type { Workflows } from '../app.ts';
 import { route } from '../auth/middleware.ts';
 import { createCampaign, getCampaign, listActions, listCampaigns, UnknownSegments } from '../data/campaigns.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute, type RouteHandler } from '../route-spec.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
@@ -46,6 +48,7 @@ const newCampaign = z.strictObject({
   startsOn: isoDate,
   windowDays: z.number().int().min(1).max(31).default(7),
   audienceSize: z.number().int().min(1).max(100_000).default(300),
+  holdoutShare: z.number().min(0).max(0.5).optional(),
   timeZone: z
     .string()
     .refine((tz) => Intl.supportedValuesOf('timeZone').includes(tz) || tz === 'UTC', 'an IANA time zone')
@@ -78,6 +81,84 @@ const actionEdit = z.discriminatedUnion('op', [
 ]);
 const editsBody = z.strictObject({ edits: z.array(actionEdit).min(1).max(1_000) });
 const idempotencyKey = z.string().trim().min(8).max(200).optional();
+const createHeaders = z.object({
+  'idempotency-key': idempotencyKey.meta({
+    description: 'Retrying with the same key returns the campaign it created (200) instead of a second one.',
+  }),
+});
+
+const conflict = { 409: "The campaign's state refuses this command; `errors` may list why." };
+const command = (name: string, key: Extract<RouteKey, `POST /api/campaigns/:id/${string}`>, summary: string) =>
+  defineRoute({
+    key,
+    tag: 'Campaigns',
+    summary,
+    description: `Runs the \`${name}\` update on the campaign's workflow and answers its progress.`,
+    params: idParam,
+    responses: { 200: { description: "The campaign's progress after the command." } },
+    problems: { 404: 'No campaign with this id.', ...conflict },
+  });
+
+export const campaignRoutes = {
+  create: defineRoute({
+    key: 'POST /api/campaigns',
+    tag: 'Campaigns',
+    summary: 'Draft a campaign and start its workflow',
+    body: newCampaign,
+    headers: createHeaders,
+    responses: {
+      201: { description: 'The new campaign.' },
+      200: { description: 'The campaign this Idempotency-Key created before.' },
+    },
+  }),
+  list: defineRoute({
+    key: 'GET /api/campaigns',
+    tag: 'Campaigns',
+    summary: 'Campaigns, newest first',
+    query: listQuery,
+    responses: { 200: { description: 'The campaigns.' } },
+  }),
+  get: defineRoute({
+    key: 'GET /api/campaigns/:id',
+    tag: 'Campaigns',
+    summary: 'One campaign with its ledger counts and results',
+    params: idParam,
+    responses: { 200: { description: 'The campaign.' } },
+    problems: { 404: 'No campaign with this id.' },
+  }),
+  actions: defineRoute({
+    key: 'GET /api/campaigns/:id/actions',
+    tag: 'Campaigns',
+    summary: "The plan's actions, a page at a time",
+    description: 'Pass `nextAfter` as `after` for the next page.',
+    params: idParam,
+    query: actionsQuery,
+    responses: { 200: { description: 'A page of actions.' } },
+  }),
+  progress: defineRoute({
+    key: 'GET /api/campaigns/:id/progress',
+    tag: 'Campaigns',
+    summary: "Live state from the campaign's workflow, with the ledger's counts",
+    params: idParam,
+    responses: { 200: { description: 'The status, live workflow state (null once finished), ledger and results.' } },
+    problems: { 404: 'No campaign with this id.' },
+  }),
+  editActions: defineRoute({
+    key: 'PATCH /api/campaigns/:id/actions',
+    tag: 'Campaigns',
+    summary: "Remove or change the plan's actions before approval",
+    params: idParam,
+    body: editsBody,
+    responses: { 200: { description: 'The result of the edit.' } },
+    problems: { 404: 'No campaign with this id.', ...conflict },
+  }),
+  generate: command('generate', 'POST /api/campaigns/:id/generate', 'Plan the campaign (LLM or deterministic planner)'),
+  approve: command('approve', 'POST /api/campaigns/:id/approve', 'Approve the plan and its copy'),
+  start: command('start', 'POST /api/campaigns/:id/start', 'Start sending an approved campaign'),
+  pause: command('pause', 'POST /api/campaigns/:id/pause', 'Pause sending'),
+  resume: command('resume', 'POST /api/campaigns/:id/resume', 'Resume a paused campaign'),
+  cancel: command('cancel', 'POST /api/campaigns/:id/cancel', 'Cancel the campaign'),
+};
 
 type CampaignDeps = { db: Db; workflows: Workflows; config: Pick<Config, 'STORE_TIME_ZONE'>; timings: CampaignTimings };
 
@@ -135,9 +216,8 @@ export function campaignsRouter(deps: CampaignDeps): Router {
     return handle;
   }
 
-  route(router, 'POST /api/campaigns', async (req, res) => {
-    const body = parseOr400(newCampaign, req.body);
-    const key = parseOr400(idempotencyKey, req.get('idempotency-key') ?? undefined, 'header Idempotency-Key');
+  route(router, campaignRoutes.create, async (_req, res, { body, headers }) => {
+    const key = headers['idempotency-key'];
     try {
       const { id, created } = await createCampaign(deps.db, {
         ...body,
@@ -154,26 +234,23 @@ export function campaignsRouter(deps: CampaignDeps): Router {
     }
   });
 
-  route(router, 'GET /api/campaigns', async (req, res) => {
-    res.json({ items: await listCampaigns(deps.db, parseOr400(listQuery, req.query, 'query')) });
+  route(router, campaignRoutes.list, async (_req, res, { query }) => {
+    res.json({ items: await listCampaigns(deps.db, query) });
   });
 
-  route(router, 'GET /api/campaigns/:id', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, campaignRoutes.get, async (_req, res, { params: { id } }) => {
     const campaign = await getCampaign(deps.db, id);
     if (!campaign) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
     res.json(campaign);
   });
 
-  route(router, 'GET /api/campaigns/:id/actions', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
-    const items = await listActions(deps.db, id, parseOr400(actionsQuery, req.query, 'query'));
+  route(router, campaignRoutes.actions, async (_req, res, { params: { id }, query }) => {
+    const items = await listActions(deps.db, id, query);
     res.json({ items, nextAfter: items.at(-1)?.id ?? null });
   });
 
   /** Live state from the workflow, with the ledger's counts from Postgres. */
-  route(router, 'GET /api/campaigns/:id/progress', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, campaignRoutes.progress, async (_req, res, { params: { id } }) => {
     const campaign = await getCampaign(deps.db, id);
     if (!campaign) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
     let live = null;
@@ -185,19 +262,18 @@ export function campaignsRouter(deps: CampaignDeps): Router {
     res.json({ status: live?.status ?? campaign.status, live, ledger: campaign.ledger, results: campaign.results });
   });
 
-  route(router, 'PATCH /api/campaigns/:id/actions', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
-    const { edits } = parseOr400(editsBody, req.body);
+  route(router, campaignRoutes.editActions, async (_req, res, { params: { id }, body: { edits } }) => {
     const handle = await workflowOf(id);
     const result = await runUpdate(() => handle.executeUpdate(editActionsUpdate, { args: [edits] }));
     res.locals.audit = { entityId: id, edits };
     res.json(result);
   });
 
-  const command =
-    (name: 'generate' | 'start' | 'pause' | 'resume' | 'cancel' | 'approve'): RequestHandler =>
-    async (req, res) => {
-      const { id } = parseOr400(idParam, req.params, 'path');
+  const runCommand =
+    (
+      name: 'generate' | 'start' | 'pause' | 'resume' | 'cancel' | 'approve',
+    ): RouteHandler<ReturnType<typeof command>> =>
+    async (_req, res, { params: { id } }) => {
       const handle = await workflowOf(id);
       const progress = await runUpdate(() =>
         name === 'approve'
@@ -207,12 +283,9 @@ export function campaignsRouter(deps: CampaignDeps): Router {
       res.locals.audit = { entityId: id };
       res.json(progress);
     };
-  route(router, 'POST /api/campaigns/:id/generate', command('generate'));
-  route(router, 'POST /api/campaigns/:id/approve', command('approve'));
-  route(router, 'POST /api/campaigns/:id/start', command('start'));
-  route(router, 'POST /api/campaigns/:id/pause', command('pause'));
-  route(router, 'POST /api/campaigns/:id/resume', command('resume'));
-  route(router, 'POST /api/campaigns/:id/cancel', command('cancel'));
+  for (const name of ['generate', 'approve', 'start', 'pause', 'resume', 'cancel'] as const) {
+    route(router, campaignRoutes[name], runCommand(name));
+  }
 
   return router;
 }

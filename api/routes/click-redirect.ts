@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
+import { z } from 'zod';
 import type { EngagementIngestion } from '../../activities/webhooks/ingestion.ts';
 import { clickLinkKey, verifyClickToken } from '../../domain/messaging/click-token.ts';
 import { definedProperties, engagementEvent, ledgerId } from '../../domain/webhooks/events.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { route } from '../auth/middleware.ts';
 import { sendPage } from '../pages/recipient.ts';
+import { defineRoute } from '../route-spec.ts';
 
 /**
  * Tracked links (`/r/:token`, used when the provider's own click tracking is off): the signed
@@ -13,6 +15,26 @@ import { sendPage } from '../pages/recipient.ts';
  * provider webhooks, then the recipient is sent on. A token that does not verify gets 400 and
  * no redirect: we never send anyone to a URL we did not sign.
  */
+
+export const clickRedirectRoutes = {
+  follow: defineRoute({
+    key: 'GET /r/:token',
+    tag: 'Recipients',
+    summary: "A tracked link: records the click and sends the recipient on to the link's target",
+    description: 'HEAD (link checkers, previews) redirects without counting a click.',
+    params: z.strictObject({
+      token: z.string().meta({ description: 'The signed token naming the send and the target.' }),
+    }),
+    responses: {
+      302: {
+        description: 'On to the signed target.',
+        mediaType: 'text/plain',
+        headers: { location: 'The target URL.' },
+      },
+      400: { description: 'The link does not verify; no redirect.', mediaType: 'text/html' },
+    },
+  }),
+};
 
 export function clickRedirectRouter(deps: {
   ingestion: EngagementIngestion;
@@ -24,8 +46,8 @@ export function clickRedirectRouter(deps: {
   const key = clickLinkKey(deps.unsubscribeSecret);
   const now = deps.now ?? (() => new Date());
 
-  route(router, 'GET /r/:token', async (req, res) => {
-    const click = verifyClickToken(String(req.params.token), key);
+  route(router, clickRedirectRoutes.follow, async (req, res, { params }) => {
+    const click = verifyClickToken(params.token, key);
     if (!click.ok) {
       return sendPage(
         res,

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
 import { BadCursor, countCustomers, customerSorts, getCustomer, listCustomers } from '../data/customers.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
 
@@ -24,6 +25,27 @@ const listQuery = z.strictObject({
 
 const idParam = z.strictObject({ id: z.uuid() });
 
+export const customerRoutes = {
+  list: defineRoute({
+    key: 'GET /api/customers',
+    tag: 'Customers',
+    summary: 'List customers with their scores, filtered and sorted',
+    description:
+      'Keyset-paginated: pass the `nextCursor` of a page as `cursor` for the next one. ' +
+      '`withTotal=true` adds the count of all matching customers (slower on large stores).',
+    query: listQuery,
+    responses: { 200: { description: 'A page of customers.' } },
+  }),
+  get: defineRoute({
+    key: 'GET /api/customers/:id',
+    tag: 'Customers',
+    summary: 'One customer: consents, orders, messages, and every score with the inputs that produced it',
+    params: idParam,
+    responses: { 200: { description: 'The customer.' } },
+    problems: { 404: 'No customer with this id.' },
+  }),
+};
+
 function num(v: unknown): number | null {
   return v === null || v === undefined ? null : Number(v);
 }
@@ -31,8 +53,8 @@ function num(v: unknown): number | null {
 export function customersRouter(deps: { db: Db }): Router {
   const router = Router();
 
-  route(router, 'GET /api/customers', async (req, res) => {
-    const { withTotal, ...q } = parseOr400(listQuery, req.query, 'query');
+  route(router, customerRoutes.list, async (_req, res, { query }) => {
+    const { withTotal, ...q } = query;
     try {
       const [page, total] = await Promise.all([
         listCustomers(deps.db, q),
@@ -45,8 +67,7 @@ export function customersRouter(deps: { db: Db }): Router {
     }
   });
 
-  route(router, 'GET /api/customers/:id', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, customerRoutes.get, async (_req, res, { params: { id } }) => {
     const found = await getCustomer(deps.db, id);
     if (!found) throw new HttpProblem(404, 'Not Found', 'No customer with this id.');
     const s = found.scores;

@@ -15,7 +15,8 @@ import { messageVariables, type MessageSettings } from '../../activities/messagi
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
 import { messageRecipient } from '../data/messages.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 const templateBody = z
   .strictObject({
@@ -47,6 +48,17 @@ const previewBody = z.strictObject({
 });
 
 type TemplateBody = z.infer<typeof templateBody>;
+
+export const messageRoutes = {
+  preview: defineRoute({
+    key: 'POST /api/messages/preview',
+    tag: 'Messages',
+    summary: 'The message as a customer would get it, from the default or a given template',
+    body: previewBody,
+    responses: { 200: { description: 'Subject, HTML, text and SMS as rendered, with warnings.' } },
+    problems: { 404: 'No customer with this id.', 422: 'The template has errors; `errors` names each.' },
+  }),
+};
 
 function messageTemplate(t: TemplateBody): MessageTemplate {
   return {
@@ -83,8 +95,7 @@ export function messagesRouter(deps: { db: Db; settings: MessageSettings }): Rou
   };
 
   // The message as this customer would get it, with the variables and links the send uses.
-  route(router, 'POST /api/messages/preview', async (req, res) => {
-    const body = parseOr400(previewBody, req.body);
+  route(router, messageRoutes.preview, async (_req, res, { body }) => {
     const customer = await messageRecipient(deps.db, body.customerId);
     if (!customer) throw new HttpProblem(404, 'Not Found', 'No customer with this id.');
     let compiled: CompiledTemplate;

@@ -4,7 +4,8 @@ import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
 import { BadCursor } from '../data/customers.ts';
 import { getOutboxMessage, listOutbox } from '../data/outbox.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 /**
  * The sandbox outbox, for the marketer to read what their campaign would have sent. Nothing is
@@ -21,11 +22,29 @@ const listQuery = z.strictObject({
 
 const idParam = z.strictObject({ id: z.uuid() });
 
+export const outboxRoutes = {
+  list: defineRoute({
+    key: 'GET /api/outbox',
+    tag: 'Outbox',
+    summary: 'Messages the sandbox providers would have sent',
+    description: 'Keyset-paginated: pass the `nextCursor` of a page as `cursor` for the next one.',
+    query: listQuery,
+    responses: { 200: { description: 'A page of sandbox messages, newest first.' } },
+  }),
+  get: defineRoute({
+    key: 'GET /api/outbox/:id',
+    tag: 'Outbox',
+    summary: 'One sandbox message, with its body',
+    params: idParam,
+    responses: { 200: { description: 'The message.' } },
+    problems: { 404: 'No outbox message with this id.' },
+  }),
+};
+
 export function outboxRouter(deps: { db: Db }): Router {
   const router = Router();
 
-  route(router, 'GET /api/outbox', async (req, res) => {
-    const q = parseOr400(listQuery, req.query, 'query');
+  route(router, outboxRoutes.list, async (_req, res, { query: q }) => {
     try {
       res.json(await listOutbox(deps.db, q));
     } catch (err) {
@@ -34,8 +53,7 @@ export function outboxRouter(deps: { db: Db }): Router {
     }
   });
 
-  route(router, 'GET /api/outbox/:id', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, outboxRoutes.get, async (_req, res, { params: { id } }) => {
     const message = await getOutboxMessage(deps.db, id);
     if (!message) throw new HttpProblem(404, 'Not Found', 'No outbox message with this id.');
     res.json(message);

@@ -10,7 +10,7 @@ import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
 import { channelStates, recordChoices, type ConsentEvidence } from '../data/consents.ts';
 import { invalidLinkPage, preferencesPage, unsubscribeConfirmPage, unsubscribedPage } from '../pages/recipient.ts';
-import { parseOr400 } from '../problem.ts';
+import { defineRoute, type ResponseSpec } from '../route-spec.ts';
 
 /**
  * The unsubscribe and preference links of every message. No login: the signed token in the
@@ -23,6 +23,47 @@ import { parseOr400 } from '../problem.ts';
 const unsubscribeForm = z.strictObject({ 'List-Unsubscribe': z.literal('One-Click').optional() });
 const choice = z.enum(['opted_in', 'opted_out']).optional();
 const preferencesForm = z.strictObject({ email: choice, sms: choice });
+
+const tokenParam = z.strictObject({
+  token: z.string().meta({ description: "The signed token from the message's link." }),
+});
+const page = (description: string): ResponseSpec => ({ description, mediaType: 'text/html' });
+const invalidLink = { 400: page('The link does not verify or names no customer; nothing changed.') };
+
+export const recipientLinkRoutes = {
+  unsubscribePage: defineRoute({
+    key: 'GET /api/unsubscribe/:token',
+    tag: 'Recipients',
+    summary: 'The unsubscribe confirmation page (opening the link never unsubscribes)',
+    params: tokenParam,
+    responses: { 200: page('Asks the recipient to confirm.'), ...invalidLink },
+  }),
+  unsubscribe: defineRoute({
+    key: 'POST /api/unsubscribe/:token',
+    tag: 'Recipients',
+    summary: "Unsubscribe from the link's channel (RFC 8058 one-click, or the confirmation page's form)",
+    params: tokenParam,
+    body: unsubscribeForm,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: { 200: page('Unsubscribed.'), ...invalidLink },
+  }),
+  preferencesPage: defineRoute({
+    key: 'GET /preferences/:token',
+    tag: 'Recipients',
+    summary: "The recipient's e-mail and SMS preference page",
+    params: tokenParam,
+    responses: { 200: page('The current choices, as a form.'), ...invalidLink },
+  }),
+  savePreferences: defineRoute({
+    key: 'POST /preferences/:token',
+    tag: 'Recipients',
+    summary: "Save the recipient's choices",
+    params: tokenParam,
+    body: preferencesForm,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: { 200: page('Saved, with the choices as they now are.'), ...invalidLink },
+  }),
+};
 
 const form = express.urlencoded({ extended: false, limit: '1kb', parameterLimit: 10 });
 
@@ -47,7 +88,7 @@ export function recipientLinksRouter(deps: { db: Db; unsubscribeSecret: string; 
   };
 
   // GET never unsubscribes: link scanners and previews open links without the recipient.
-  route(router, 'GET /api/unsubscribe/:token', async (req, res) => {
+  route(router, recipientLinkRoutes.unsubscribePage, async (req, res) => {
     const claims = claimsOf(req);
     const states = claims && (await channelStates(deps.db, claims.customerId));
     if (!claims || !states) return invalidLinkPage(res);
@@ -61,8 +102,7 @@ export function recipientLinksRouter(deps: { db: Db; unsubscribeSecret: string; 
     });
   });
 
-  route(router, 'POST /api/unsubscribe/:token', form, async (req, res) => {
-    const body = parseOr400(unsubscribeForm, req.body ?? {});
+  route(router, recipientLinkRoutes.unsubscribe, form, async (req, res, { body }) => {
     const claims = claimsOf(req);
     const done =
       claims &&
@@ -78,15 +118,14 @@ export function recipientLinksRouter(deps: { db: Db; unsubscribeSecret: string; 
     unsubscribedPage(res, { storeName: deps.storeName, channel: claims.channel, preferences: links(req).preferences });
   });
 
-  route(router, 'GET /preferences/:token', async (req, res) => {
+  route(router, recipientLinkRoutes.preferencesPage, async (req, res) => {
     const claims = claimsOf(req);
     const states = claims && (await channelStates(deps.db, claims.customerId));
     if (!claims || !states) return invalidLinkPage(res);
     preferencesPage(res, { storeName: deps.storeName, action: links(req).preferences, states, saved: false });
   });
 
-  route(router, 'POST /preferences/:token', form, async (req, res) => {
-    const choices = parseOr400(preferencesForm, req.body ?? {});
+  route(router, recipientLinkRoutes.savePreferences, form, async (req, res, { body: choices }) => {
     const claims = claimsOf(req);
     const done =
       claims && (await recordChoices(deps.db, claims.customerId, choices, 'preference_page', evidence(req, claims)));

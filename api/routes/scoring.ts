@@ -4,23 +4,43 @@ import type { Db } from '../../platform/db.ts';
 import { startScoring } from '../../temporal/schedules.ts';
 import { route } from '../auth/middleware.ts';
 import type { Workflows } from '../app.ts';
-import { parseOr400 } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 const listQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+
+export const scoringRoutes = {
+  start: defineRoute({
+    key: 'POST /api/scoring/runs',
+    tag: 'Scoring',
+    summary: 'Start a scoring run now, or get the one already running',
+    responses: {
+      202: {
+        description: 'The scoring workflow.',
+        schema: z.object({ workflowId: z.string(), runId: z.string() }),
+      },
+    },
+  }),
+  list: defineRoute({
+    key: 'GET /api/scoring/runs',
+    tag: 'Scoring',
+    summary: 'Recent scoring runs, each with its model fits',
+    query: listQuery,
+    responses: { 200: { description: 'The runs, newest first.' } },
+  }),
+};
 
 export function scoringRouter(deps: { db: Db; workflows: Workflows }): Router {
   const router = Router();
 
   /** Starts a scoring run now, or returns the one already running. */
-  route(router, 'POST /api/scoring/runs', async (_req, res) => {
+  route(router, scoringRoutes.start, async (_req, res) => {
     const started = await startScoring(deps.workflows.client, deps.workflows.queues, 'manual');
     res.locals.audit = { entityId: started.runId };
     res.status(202).json(started);
   });
 
   /** Recent runs, each with its model fits: what was fitted, on how many customers, and whether it was used. */
-  route(router, 'GET /api/scoring/runs', async (req, res) => {
-    const { limit } = parseOr400(listQuery, req.query, 'query');
+  route(router, scoringRoutes.list, async (_req, res, { query: { limit } }) => {
     const runs = await deps.db('score_runs').orderBy('started_at', 'desc').limit(limit);
     const fits = runs.length
       ? await deps.db('model_fits').whereIn(

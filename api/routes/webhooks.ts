@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from 'express';
+import express, { Router, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
 import twilio from 'twilio';
 import {
   BufferClosedError,
@@ -25,6 +26,7 @@ import { twimlResponse } from '../../domain/webhooks/twiml.ts';
 import type { Config } from '../../platform/config.ts';
 import { route } from '../auth/middleware.ts';
 import { HttpProblem, parseOr400 } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 /**
  * Mailgun and Twilio webhooks. Public routes: the provider's signature is the authentication,
@@ -68,6 +70,51 @@ async function ingest(ingestion: EngagementIngestion, event: EngagementEvent): P
   }
 }
 
+const twiml = { description: 'Acknowledged (TwiML, with a reply to HELP).', mediaType: 'text/xml' };
+const signatureProblems = {
+  401: 'The signature is missing or does not verify (or the signing secret is not configured).',
+  503: 'Too many events at once; retry after the Retry-After seconds.',
+};
+
+export const webhookRoutes = {
+  mailgun: defineRoute({
+    key: 'POST /api/webhooks/mailgun',
+    tag: 'Webhooks',
+    summary: 'Mailgun delivery and engagement events',
+    description: 'Authenticated by the HMAC signature in the body, checked before anything is written.',
+    body: mailgunEnvelope,
+    responses: {
+      200: {
+        description: 'Received, or a retry of an event already received.',
+        schema: z.object({ result: z.string() }),
+      },
+    },
+    problems: { ...signatureProblems, 406: 'This signature token was used before: a replay, not to be retried.' },
+  }),
+  twilioStatus: defineRoute({
+    key: 'POST /api/webhooks/twilio/status',
+    tag: 'Webhooks',
+    summary: 'Twilio message status callbacks',
+    description: 'Authenticated by X-Twilio-Signature over our public URL and the form, checked first.',
+    headers: z.object({ 'x-twilio-signature': z.string().optional() }),
+    body: twilioStatusCallback,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: { 200: twiml },
+    problems: signatureProblems,
+  }),
+  twilioInbound: defineRoute({
+    key: 'POST /api/webhooks/twilio/inbound',
+    tag: 'Webhooks',
+    summary: 'Inbound SMS (STOP, START, HELP and replies)',
+    description: 'Authenticated by X-Twilio-Signature over our public URL and the form, checked first.',
+    headers: z.object({ 'x-twilio-signature': z.string().optional() }),
+    body: twilioInboundMessage,
+    bodyMediaType: 'application/x-www-form-urlencoded',
+    responses: { 200: twiml },
+    problems: signatureProblems,
+  }),
+};
+
 function sendTwiml(res: Response, message?: string): void {
   res.status(200).type('text/xml').send(twimlResponse(message));
 }
@@ -78,8 +125,7 @@ export function webhooksRouter(deps: WebhookRouterDeps): Router {
   const maxAgeMs = deps.mailgunMaxAgeMs ?? MAILGUN_DEFAULT_MAX_AGE_MS;
   const publicUrl = deps.config.publicUrl.replace(/\/+$/, '');
 
-  route(router, 'POST /api/webhooks/mailgun', json, async (req, res) => {
-    const envelope = parseOr400(mailgunEnvelope, req.body ?? {});
+  route(router, webhookRoutes.mailgun, json, async (_req, res, { body: envelope }) => {
     const key = deps.config.MAILGUN_WEBHOOK_SIGNING_KEY;
     if (!key) throw unauthorized('Mailgun webhooks are refused until MAILGUN_WEBHOOK_SIGNING_KEY is set.');
     const check = verifyMailgunSignature(envelope.signature, key, { now: now(), maxAgeMs });
@@ -102,7 +148,7 @@ export function webhooksRouter(deps: WebhookRouterDeps): Router {
   });
 
   /** Twilio signs the URL it was given (ours, public) plus the sorted form parameters. */
-  function verifyTwilio(req: Request): Record<string, string> {
+  const verifyTwilio: RequestHandler = (req, _res, next) => {
     const token = deps.config.TWILIO_AUTH_TOKEN;
     if (!token) throw unauthorized('Twilio webhooks are refused until TWILIO_AUTH_TOKEN is set.');
     const signature = req.get('x-twilio-signature');
@@ -111,20 +157,17 @@ export function webhooksRouter(deps: WebhookRouterDeps): Router {
     if (!twilio.validateRequest(token, signature, `${publicUrl}${req.originalUrl}`, params)) {
       throw unauthorized('The X-Twilio-Signature does not verify for this URL and body.');
     }
-    return params;
-  }
+    next();
+  };
+  const formOf = (body: unknown) => (body ?? {}) as Record<string, string>;
 
-  route(router, 'POST /api/webhooks/twilio/status', form, async (req, res) => {
-    const params = verifyTwilio(req);
-    const callback = parseOr400(twilioStatusCallback, params);
-    await ingest(deps.ingestion, twilioStatusEvent(callback, params, now()));
+  route(router, webhookRoutes.twilioStatus, form, verifyTwilio, async (req, res, { body: callback }) => {
+    await ingest(deps.ingestion, twilioStatusEvent(callback, formOf(req.body), now()));
     sendTwiml(res);
   });
 
-  route(router, 'POST /api/webhooks/twilio/inbound', form, async (req, res) => {
-    const params = verifyTwilio(req);
-    const message = parseOr400(twilioInboundMessage, params);
-    const event = twilioInboundEvent(message, params, now());
+  route(router, webhookRoutes.twilioInbound, form, verifyTwilio, async (req, res, { body: message }) => {
+    const event = twilioInboundEvent(message, formOf(req.body), now());
     await ingest(deps.ingestion, event);
     // STOP and START are confirmed by Twilio's own opt-out handling; a second reply would be noise.
     sendTwiml(res, event.keyword === 'help' ? helpReply(deps.config.STORE_NAME) : undefined);

@@ -25,10 +25,9 @@ export const mailgunEnvelope = z.object({
     signature: z.string().regex(/^[0-9a-f]{64}$/i, 'a hex SHA-256 HMAC'),
   }),
   // Checked field by field once the signature holds (mailgunEventData); here only its shape.
-  'event-data': z.custom<Record<string, unknown>>(
-    (v) => typeof v === 'object' && v !== null && !Array.isArray(v),
-    'an object',
-  ),
+  'event-data': z
+    .custom<Record<string, unknown>>((v) => typeof v === 'object' && v !== null && !Array.isArray(v), 'an object')
+    .meta({ override: { type: 'object', description: "Mailgun's event: checked field by field once signed." } }),
 });
 
 export type MailgunEnvelope = z.infer<typeof mailgunEnvelope>;

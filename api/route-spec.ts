@@ -1,0 +1,95 @@
+import type { Request, RequestHandler, Response } from 'express';
+import type { z } from 'zod';
+import type { RouteKey } from './access.ts';
+import { parseOr400 } from './problem.ts';
+
+/**
+ * What a route takes and gives, declared once beside its handler: `route()` validates requests
+ * with these schemas and the OpenAPI document (api/openapi.ts) is generated from the same specs,
+ * so the reference can never drift from what the API accepts.
+ */
+
+export type BodyMediaType = 'application/json' | 'application/x-www-form-urlencoded';
+
+export interface ResponseSpec {
+  description: string;
+  schema?: z.ZodType;
+  /** application/json unless said otherwise (pages are text/html, TwiML text/xml). */
+  mediaType?: string;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec {
+  key: RouteKey;
+  /** Derived from the key when not given: `GET /api/campaigns/:id/copy` → `getCampaignsByIdCopy`. */
+  operationId?: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  /** Only the headers the route reads; others pass. */
+  headers?: z.ZodObject;
+  body?: z.ZodType;
+  bodyMediaType?: BodyMediaType;
+  /**
+   * Bodies in other media types that the handler reads itself (an import's CSV stream). The
+   * `body` schema then validates only bodies of `bodyMediaType`.
+   */
+  otherBodies?: Record<string, z.ZodType>;
+  responses: Record<number, ResponseSpec>;
+  /** Error statuses beyond those every route of its kind can answer (400, 401, 403). */
+  problems?: Partial<Record<number, string>>;
+}
+
+type Out<S, Fallback> = S extends z.ZodType ? z.output<S> : Fallback;
+
+/** A route's validated input, typed from its spec. */
+export interface RouteInput<S extends RouteSpec> {
+  params: Out<S['params'], Record<string, string>>;
+  query: Out<S['query'], Record<string, never>>;
+  headers: Out<S['headers'], Record<string, never>>;
+  body: Out<S['body'], undefined>;
+}
+
+export type RouteHandler<S extends RouteSpec> = (req: Request, res: Response, input: RouteInput<S>) => unknown;
+
+export function defineRoute<const S extends RouteSpec>(spec: S): S {
+  return spec;
+}
+
+const served = new Map<RouteKey, RouteSpec>();
+
+/** Every route this process registered with a spec: what the OpenAPI document lists. */
+export function servedRoutes(): RouteSpec[] {
+  return [...served.values()];
+}
+
+/** Called by `route()`: a route is documented because it is served, not because someone listed it. */
+export function recordServedRoute(spec: RouteSpec): void {
+  served.set(spec.key, spec);
+}
+
+/**
+ * Validates path, query, headers and body in that order; the first bad part answers 400 naming its
+ * fields. No body is an empty one: `{}`.
+ */
+export function validateInput(spec: RouteSpec): RequestHandler {
+  return (req, res, next) => {
+    const bodyIsOurs = !spec.otherBodies || !!req.is(spec.bodyMediaType ?? 'application/json');
+    res.locals.input = {
+      params: spec.params ? parseOr400(spec.params, req.params, 'path') : req.params,
+      query: spec.query ? parseOr400(spec.query, req.query, 'query') : {},
+      headers: spec.headers ? parseOr400(spec.headers, req.headers, 'header') : {},
+      body: spec.body && bodyIsOurs ? parseOr400(spec.body, req.body ?? {}, 'body') : undefined,
+    };
+    next();
+  };
+}
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** The request's parts as its route spec parsed them. */
+    input?: unknown;
+  }
+}
