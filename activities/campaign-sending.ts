@@ -234,8 +234,13 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
       .update({ ...fields, updated_at: db.fn.now() });
   }
 
-  /** A row left in `sending` by a crash: ask the provider's records, never send it again. */
-  async function resolveAmbiguous(id: string, channel: 'email' | 'sms'): Promise<'sent' | 'unknown'> {
+  /**
+   * A row left in `sending` by a crash: ask the provider's records. What the provider holds is
+   * recorded as sent; what a provider that can tell does not hold was never accepted and goes
+   * out now; where the provider cannot tell, it is `unknown` and never sent again.
+   */
+  async function resolveAmbiguous(id: string, m: DueMessage): Promise<'sent' | 'unknown' | 'unsent'> {
+    const channel = m.channel;
     const provider = channel === 'email' ? messaging.email.name : messaging.sms.name;
     if (provider === 'sandbox') {
       const out = await db('outbox').where({ send_id: id }).first('provider_message_id');
@@ -243,6 +248,23 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
         await record(id, { status: 'sent', provider_message_id: out.provider_message_id, sent_at: db.fn.now() });
         return 'sent';
       }
+    } else if (channel === 'email' && messaging.email.lookup && m.email) {
+      const row = await db('sends').where({ id }).first('updated_at');
+      const found = await messaging.email.lookup({ sendId: id, to: m.email, since: row.updated_at as Date });
+      if (found !== null) {
+        await record(id, {
+          status: db.raw(`case when status = 'sending' then 'sent' else status end`),
+          provider: provider,
+          provider_message_id: found,
+          sent_at: db.fn.now(),
+        });
+        return 'sent';
+      }
+      // The attempt that died never reached the provider: it does not count.
+      await db('sends')
+        .where({ id, status: 'sending' })
+        .update({ status: 'pending', attempts: db.raw('greatest(attempts - 1, 0)'), updated_at: db.fn.now() });
+      return 'unsent';
     }
     await record(id, {
       status: 'unknown',
@@ -311,12 +333,13 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
             .onConflict('id')
             .ignore();
           const status = m.ledger_status;
-          if (status === 'sending') {
-            counts[(await resolveAmbiguous(id, m.channel)) === 'sent' ? 'sent' : 'unknown']++;
+          const resolved = status === 'sending' ? await resolveAmbiguous(id, m) : null;
+          if (resolved === 'sent' || resolved === 'unknown') {
+            counts[resolved]++;
             heartbeat(key);
             continue;
           }
-          if (status !== null && status !== 'pending') {
+          if (resolved === null && status !== null && status !== 'pending') {
             heartbeat(key); // already decided by an earlier attempt of this batch
             continue;
           }

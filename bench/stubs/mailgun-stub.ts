@@ -55,10 +55,17 @@ export interface MailgunStub {
   requests: number;
   /** Faults for the next requests, in order; then the random ones apply again. */
   script(...faults: MailgunFault[]): void;
+  /** Accepted messages per `v:send_id`: what exactly-once is checked against. */
+  deliveriesBySendId(): Map<string, number>;
   close(): Promise<void>;
 }
 
 const MAX_RECIPIENTS = 1000;
+
+interface LogsQuery {
+  start?: string;
+  filter?: { AND?: { attribute: string; values?: { value: string }[] }[] };
+}
 const addressSyntax = /^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/;
 
 function readBody(req: IncomingMessage): Promise<Buffer> {
@@ -102,6 +109,29 @@ export async function startMailgunStub(options: MailgunStubOptions): Promise<Mai
   const expectedAuth = `Basic ${Buffer.from(`api:${options.apiKey}`).toString('base64')}`;
 
   const faults = faultPlan<MailgunFault>(options);
+  const acceptedAt = new Map<string, Date>();
+
+  /** The Logs API (`POST /v1/analytics/logs`) over accepted messages: filters on event and recipient. */
+  function logs(query: LogsQuery) {
+    const wanted = (attribute: string) =>
+      query.filter?.AND?.find((c) => c.attribute === attribute)?.values?.map((v) => v.value);
+    const events = wanted('event');
+    const recipients = wanted('recipient')?.map((r) => r.toLowerCase());
+    const start = query.start ? new Date(query.start) : new Date(0);
+    const items = stub.messages
+      .filter((m) => (acceptedAt.get(m.id) ?? new Date(0)) >= start)
+      .filter(() => !events || events.includes('accepted'))
+      .filter((m) => !recipients || recipients.includes(m.to.toLowerCase()))
+      .map((m) => ({
+        id: m.id.replace(/^<|>$/g, ''),
+        '@timestamp': acceptedAt.get(m.id)!.toISOString(),
+        event: 'accepted',
+        recipient: m.to,
+        'user-variables': m.variables,
+        message: { headers: { 'message-id': m.id.replace(/^<|>$/g, ''), to: m.to, subject: m.subject } },
+      }));
+    return { start: start.toUTCString(), end: new Date().toUTCString(), items, pagination: {}, aggregates: {} };
+  }
   const nextFault = (): MailgunFault | undefined => faults.next();
 
   const stub: MailgunStub = {
@@ -110,6 +140,14 @@ export async function startMailgunStub(options: MailgunStubOptions): Promise<Mai
     messages: [],
     requests: 0,
     script: (...scripted) => faults.script(...scripted),
+    deliveriesBySendId() {
+      const counts = new Map<string, number>();
+      for (const m of stub.messages) {
+        const id = m.variables.send_id;
+        if (id !== undefined) counts.set(id, (counts.get(id) ?? 0) + 1);
+      }
+      return counts;
+    },
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();
@@ -120,7 +158,12 @@ export async function startMailgunStub(options: MailgunStubOptions): Promise<Mai
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     if (options.latencyMs) await new Promise((r) => setTimeout(r, options.latencyMs));
-    const route = /^\/v3\/([^/]+)\/messages$/.exec(new URL(req.url ?? '/', 'http://stub').pathname);
+    const pathname = new URL(req.url ?? '/', 'http://stub').pathname;
+    if (req.method === 'POST' && pathname === '/v1/analytics/logs') {
+      if (req.headers.authorization !== expectedAuth) return send(res, 401, 'Forbidden');
+      return send(res, 200, logs(JSON.parse(body.toString() || '{}') as LogsQuery));
+    }
+    const route = /^\/v3\/([^/]+)\/messages$/.exec(pathname);
     if (req.method !== 'POST' || !route) return send(res, 404, { message: 'Not Found' });
     stub.requests++;
     if (req.headers.authorization !== expectedAuth) return send(res, 401, 'Forbidden');
@@ -163,6 +206,7 @@ export async function startMailgunStub(options: MailgunStubOptions): Promise<Mai
 
     const id = `<${Date.now()}.${++sequence}@${domain}>`;
     stub.calls.push({ id, recipients: to, fields });
+    acceptedAt.set(id, new Date());
     const recipientVariables = fields['recipient-variables']
       ? (JSON.parse(one('recipient-variables')) as Record<string, Record<string, string>>)
       : {};

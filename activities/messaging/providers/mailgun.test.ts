@@ -240,3 +240,26 @@ describe('Mailgun provider', () => {
     expect(results.map((r) => (r.ok ? 'sent' : r.code))).toEqual(['provider_error', 'invalid_address', 'sent']);
   });
 });
+
+describe('Mailgun lookup after a worker died mid-send', () => {
+  it("finds an accepted message by its send id in Mailgun's logs, and nothing for one never accepted", async () => {
+    const mailgun = provider();
+    const since = new Date(Date.now() - 1_000);
+    const message = {
+      sendId: '00000000-0000-4000-8000-00000000c0de',
+      to: 'pat@example.com',
+      subject: 'Hi',
+      html: '<p>Hi</p>',
+      text: 'Hi',
+      headers: {},
+    };
+    const [sent] = await mailgun.send([message]);
+    if (!sent?.ok) throw new Error('the stub refused the message');
+
+    expect(await mailgun.lookup!({ sendId: message.sendId, to: message.to, since })).toBe(sent.providerMessageId);
+    // Another message to the same address, and the same message to another address, are not it.
+    expect(await mailgun.lookup!({ sendId: '00000000-0000-4000-8000-00000000beef', to: message.to, since })).toBeNull();
+    expect(await mailgun.lookup!({ sendId: message.sendId, to: 'sam@example.com', since })).toBeNull();
+    expect(stub.deliveriesBySendId()).toEqual(new Map([[message.sendId, 1]]));
+  });
+});

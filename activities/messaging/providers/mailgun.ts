@@ -196,6 +196,28 @@ export function createMailgunProvider(settings: MailgunSettings): EmailProvider 
 
   return {
     name: 'mailgun',
+    /**
+     * Mailgun's logs of the messages it accepted for this address since `since`, searched for the
+     * send id each message carries as a user variable. A message Mailgun has no record of was
+     * never accepted (the caller asks once the sending worker is gone, so nothing is in flight).
+     */
+    async lookup({ sendId, to, since }) {
+      const value = (v: string) => [{ label: v, value: v }];
+      const logs = await client.logs.list({
+        start: new Date(since.getTime() - 60_000),
+        filter: {
+          AND: [
+            { attribute: 'event', comparator: '=', values: value('accepted') },
+            { attribute: 'recipient', comparator: '=', values: value(to) },
+          ],
+        },
+      });
+      for (const item of logs.items as { id?: string; message?: { headers?: Record<string, string> } }[]) {
+        const vars = (item as { 'user-variables'?: Record<string, unknown> })['user-variables'];
+        if (vars?.send_id === sendId) return stripBrackets(item.message?.headers?.['message-id'] ?? item.id ?? '');
+      }
+      return null;
+    },
     async send(batch) {
       // Results are matched to messages by identity: each call answers for its messages in order.
       const results = new Map<EmailMessage, SendResult>();

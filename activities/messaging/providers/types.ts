@@ -69,6 +69,11 @@ export interface EmailProvider {
   readonly name: 'mailgun' | 'sandbox';
   /** One result per message, in the order given. */
   send(batch: readonly EmailMessage[]): Promise<SendResult[]>;
+  /**
+   * Whether the provider accepted a message: its id if so, null if not. Asked after a worker
+   * died during a send, so that the message is neither lost nor sent twice.
+   */
+  lookup?(message: { sendId: string; to: string; since: Date }): Promise<string | null>;
 }
 
 export interface SmsProvider {

@@ -1,0 +1,26 @@
+/* A sends worker in a process of its own, for the crash test: started, SIGKILLed, restarted. */
+import { activityDeps } from '../../activities/settings.ts';
+import { taskQueues } from '../../temporal/task-queues.ts';
+import { startWorkers } from '../../temporal/worker.ts';
+import { parseConfig } from '../config.ts';
+import { createDb } from '../db.ts';
+import { createLogger } from '../logger.ts';
+
+const cfg = parseConfig(process.env);
+const log = createLogger(cfg.LOG_LEVEL, 'sends-worker');
+const db = createDb(cfg.DATABASE_URL!, 5);
+const deps = activityDeps(cfg, db, log);
+if (process.env.SEND_BATCH_SIZE) deps.messaging.batchSize = Number(process.env.SEND_BATCH_SIZE);
+const workers = await startWorkers({
+  address: cfg.TEMPORAL_ADDRESS!,
+  namespace: cfg.TEMPORAL_NAMESPACE,
+  queues: taskQueues(cfg.TEMPORAL_TASK_QUEUE_PREFIX),
+  deps,
+  kinds: ['sends'],
+  shutdownGraceTime: '1 second',
+});
+process.stdout.write('ready\n');
+process.on('SIGTERM', () => {
+  void workers.shutdown().then(() => db.destroy());
+});
+await workers.run();
