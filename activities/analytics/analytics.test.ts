@@ -152,6 +152,7 @@ describe('analytics events store', () => {
     await t.db.raw(`select analytics_ensure_partition('2024-01-01')`);
     const s = await send(campaignA, 'email');
     await t.db('analytics_events').insert(event(s, 'opened', '2024-01-15T12:00:00Z', { campaign_id: campaignA }));
+    await t.db('sends').where({ id: s }).update({ created_at: new Date('2024-01-15T12:00:00Z') });
     const rollupsBefore = await t.db('analytics_daily').count({ n: '*' });
     const result = await maintainAnalytics(
       t.db,
@@ -159,6 +160,10 @@ describe('analytics events store', () => {
       new Date('2026-06-15T00:00:00Z'),
     );
     expect(result.partitionsDropped).toContain('analytics_events_p202401');
+    // The old send's stage mark goes; the others stay.
+    expect(result.sendStagesPruned).toBe(1);
+    expect(await t.db('analytics_send_stages').where({ send_id: s })).toEqual([]);
+    expect(Number((await t.db('analytics_send_stages').count({ n: '*' }))[0]!.n)).toBeGreaterThan(0);
     expect(result.partitionsEnsured).toEqual([
       'analytics_events_p202606',
       'analytics_events_p202607',

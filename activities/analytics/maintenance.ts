@@ -9,8 +9,8 @@ import { attributeOrders } from './attribution.ts';
  * - monthly partitions of `analytics_events` for this month and the next `monthsAhead`, so
  *   events land in their month and not in the default partition;
  * - retention: month partitions that end before the cut-off are dropped whole (a catalogue
- *   change, no row deletes), and any rows of that age left in the default partition deleted;
- *   the daily rollups are kept;
+ *   change, no row deletes), and any rows of that age left in the default partition deleted,
+ *   as are the stage marks of sends that old; the daily rollups are kept;
  * - late attribution: orders of the last longest window that are not attributed yet, for the
  *   touches whose webhooks came in after the order.
  */
@@ -25,6 +25,8 @@ export interface MaintenanceResult {
   partitionsEnsured: string[];
   partitionsDropped: string[];
   defaultRowsDeleted: number;
+  /** Per-send stage marks of sends older than the retention (a late event for them counts again). */
+  sendStagesPruned: number;
   ordersAttributed: number;
 }
 
@@ -71,10 +73,21 @@ export async function maintainAnalytics(
     partitionsDropped.push(p.name);
   }
   const defaultRowsDeleted = await db('analytics_events_default').where('occurred_at', '<', cutoff).delete();
+  const { rowCount: sendStagesPruned } = await db.raw<{ rowCount: number }>(
+    `delete from analytics_send_stages st
+     where not exists (select 1 from sends s where s.id = st.send_id and s.created_at >= ?)`,
+    [cutoff],
+  );
 
   const since = new Date(now.getTime() - longestWindowMs(settings.attributionWindows) - DAY);
   const { attributed } = await attributeOrders(db, settings.attributionWindows, { orderedSince: since });
-  const result = { partitionsEnsured, partitionsDropped, defaultRowsDeleted, ordersAttributed: attributed };
+  const result = {
+    partitionsEnsured,
+    partitionsDropped,
+    defaultRowsDeleted,
+    sendStagesPruned,
+    ordersAttributed: attributed,
+  };
   log?.info(result, 'analytics maintenance done');
   return result;
 }
