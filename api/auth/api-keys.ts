@@ -4,7 +4,7 @@ import type { Principal, Role } from './roles.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
 /** What an API key may be scoped to; a key can do only what its role AND its scopes allow. */
-export const apiKeyScopes = ['import', 'events', 'orders', 'campaigns', 'read'] as const;
+export const apiKeyScopes = ['import', 'events', 'orders', 'campaigns', 'read', 'metrics'] as const;
 export type ApiKeyScope = (typeof apiKeyScopes)[number];
 
 const KEY_PATTERN = /^lma_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
