@@ -17,7 +17,8 @@ import type { Db } from '../../platform/db.ts';
 import type { Logger } from '../../platform/logger.ts';
 import { route } from '../auth/middleware.ts';
 import { compareCampaigns, funnel, funnelDimensions, holdoutResults, timeSeries } from '../data/analytics.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 /**
  * The analytics API behind the dashboard and the analytics pages: daily time series, campaign
@@ -86,6 +87,58 @@ const exportBody = z
   .strictObject({ kind: z.enum(exportKinds), destination: z.enum(['directory', 's3']), ...exportFilter })
   .refine(orderedRange, { message: 'from is after to', path: ['from'] });
 
+export const analyticsRoutes = {
+  timeSeries: defineRoute({
+    key: 'GET /api/analytics/timeseries',
+    tag: 'Analytics',
+    summary: 'Sends, deliveries, opens, clicks, conversions and attributed revenue per day',
+    description:
+      'One point per day of the range in the store calendar (default: the last 90 days), read from the daily ' +
+      'rollups. Stages count each send once, on the day it first reached the stage.',
+    query: timeSeriesQuery,
+    responses: { 200: { description: 'The range and its daily points.' } },
+  }),
+  funnel: defineRoute({
+    key: 'GET /api/analytics/funnel',
+    tag: 'Analytics',
+    summary: 'The funnel planned → sent → delivered → opened → clicked → converted per campaign',
+    description: 'Split by any of `day`, `channel` and `segment` (`by=day,channel`).',
+    query: funnelQuery,
+    responses: { 200: { description: 'Funnel rows per campaign and split.' } },
+  }),
+  compare: defineRoute({
+    key: 'GET /api/analytics/campaigns',
+    tag: 'Analytics',
+    summary: 'Campaigns side by side: funnel totals, rates and revenue per send',
+    query: compareQuery,
+    responses: { 200: { description: 'Campaigns, newest first (at most 50).' } },
+  }),
+  holdout: defineRoute({
+    key: 'GET /api/analytics/campaigns/:id/holdout',
+    tag: 'Analytics',
+    summary: 'Treated against holdout: conversion, revenue per customer and the lift with 95% intervals',
+    params: idParam,
+    responses: { 200: { description: 'The holdout results and the method behind them.' } },
+    problems: { 404: 'No campaign with this id.' },
+  }),
+  download: defineRoute({
+    key: 'GET /api/analytics/exports/:kind',
+    tag: 'Analytics',
+    summary: 'Download a CSV export of sends, events or campaign results, streamed',
+    params: kindParam,
+    query: exportQuery,
+    responses: { 200: { description: 'The CSV file.', mediaType: 'text/csv' } },
+  }),
+  write: defineRoute({
+    key: 'POST /api/analytics/exports',
+    tag: 'Analytics',
+    summary: 'Write a CSV export to the export directory or the S3-compatible bucket',
+    body: exportBody,
+    responses: { 201: { description: 'Where the export was written and its size.' } },
+    problems: { 409: 'The destination is not configured.' },
+  }),
+};
+
 /** Today in the store's calendar. */
 const today = (timeZone: string) => new Intl.DateTimeFormat('en-CA', { timeZone }).format(new Date());
 const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) + n * DAY).toISOString().slice(0, 10);
@@ -109,8 +162,7 @@ export function analyticsRouter(deps: { db: Db; log: Logger; config: AnalyticsCo
       : undefined,
   });
 
-  route(router, 'GET /api/analytics/timeseries', async (req, res) => {
-    const q = parseOr400(timeSeriesQuery, req.query, 'query');
+  route(router, analyticsRoutes.timeSeries, async (_req, res, { query: q }) => {
     // Default: the last 90 days of the store's calendar, today included.
     const to = q.to ?? (q.from ? addDays(q.from, 89) : today(cfg.STORE_TIME_ZONE));
     const from = q.from ?? addDays(to, -89);
@@ -120,26 +172,21 @@ export function analyticsRouter(deps: { db: Db; log: Logger; config: AnalyticsCo
     res.json({ from, to, days: await timeSeries(deps.db, { ...q, from, to }) });
   });
 
-  route(router, 'GET /api/analytics/funnel', async (req, res) => {
-    const q = parseOr400(funnelQuery, req.query, 'query');
+  route(router, analyticsRoutes.funnel, async (_req, res, { query: q }) => {
     res.json({ by: q.by, rows: await funnel(deps.db, q) });
   });
 
-  route(router, 'GET /api/analytics/campaigns', async (req, res) => {
-    const q = parseOr400(compareQuery, req.query, 'query');
+  route(router, analyticsRoutes.compare, async (_req, res, { query: q }) => {
     res.json({ campaigns: await compareCampaigns(deps.db, q) });
   });
 
-  route(router, 'GET /api/analytics/campaigns/:id/holdout', async (req, res) => {
-    const { id } = parseOr400(idParam, req.params, 'path');
+  route(router, analyticsRoutes.holdout, async (_req, res, { params: { id } }) => {
     const results = await holdoutResults(deps.db, id, longestWindowMs(cfg.ATTRIBUTION_WINDOWS));
     if (!results) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
     res.json(results);
   });
 
-  route(router, 'GET /api/analytics/exports/:kind', async (req, res) => {
-    const { kind } = parseOr400(kindParam, req.params, 'path');
-    const filter = parseOr400(exportQuery, req.query, 'query');
+  route(router, analyticsRoutes.download, async (_req, res, { params: { kind }, query: filter }) => {
     // The first chunk (the header) comes once the query is running: a failure before it is still a problem+json.
     const chunks = exportCsv(deps.db, kind, filter);
     const first = await chunks.next();
@@ -166,8 +213,8 @@ export function analyticsRouter(deps: { db: Db; log: Logger; config: AnalyticsCo
     }
   });
 
-  route(router, 'POST /api/analytics/exports', async (req, res) => {
-    const { kind, destination, ...filter } = parseOr400(exportBody, req.body);
+  route(router, analyticsRoutes.write, async (_req, res, { body }) => {
+    const { kind, destination, ...filter } = body;
     try {
       const written = await writeExport(deps.db, kind, filter, destination, exportTarget());
       res.locals.audit = { entityId: written.location, kind, destination };

@@ -5,7 +5,8 @@ import type { Config } from '../../platform/config.ts';
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
 import { attributionsOf, storeOrders, UnknownCustomers } from '../data/orders.ts';
-import { HttpProblem, parseOr400 } from '../problem.ts';
+import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 
 /**
  * `POST /api/orders`: the store's systems report orders as they happen (an API key with the
@@ -37,11 +38,27 @@ const body = z.union([
   }),
 ]);
 
+export const orderRoutes = {
+  create: defineRoute({
+    key: 'POST /api/orders',
+    tag: 'Orders',
+    summary: 'Report one order, or up to 1,000, as they happen',
+    description:
+      'Idempotent by `orderId`: a repeat answers 200 with the stored order and changes nothing. A new order is ' +
+      'attributed at once to the last message that touched the customer within its window.',
+    body,
+    responses: {
+      201: { description: 'At least one order was new: the orders with their attribution (or null).' },
+      200: { description: 'Every order was stored before.' },
+    },
+    problems: { 422: 'An order names a customer the store does not know.' },
+  }),
+};
+
 export function ordersRouter(deps: { db: Db; config: Pick<Config, 'ATTRIBUTION_WINDOWS'> }): Router {
   const router = Router();
 
-  route(router, 'POST /api/orders', async (req, res) => {
-    const parsed = parseOr400(body, req.body);
+  route(router, orderRoutes.create, async (_req, res, { body: parsed }) => {
     const orders = ('orders' in parsed ? parsed.orders : [parsed]).map((o) => ({
       ...o,
       total: typeof o.total === 'number' ? o.total.toFixed(2) : o.total,
