@@ -109,7 +109,7 @@ describe('real-time fan-out over PostgreSQL LISTEN/NOTIFY', () => {
       const flipAndFollow = async () => {
         const from = fast.messages.length;
         await flip();
-        await fast.next(progressOf(last, settled), { from, timeoutMs: 5_000 });
+        await fast.next(progressOf(last, settled), { from, timeoutMs: 10_000 });
       };
       while (!slowClient!.behind) await flipAndFollow();
 

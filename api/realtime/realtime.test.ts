@@ -156,7 +156,10 @@ describe('real-time WebSocket at /ws', () => {
     expect(engagement.engagement).toEqual({ delivered: 1, opened: 1 });
 
     await t.db('campaigns').where({ id: campaignId }).update({ status: 'active' });
-    expect(await client.next(isType('campaign'))).toEqual({ type: 'campaign', campaignId, status: 'active' });
+    // The campaign's creation (status draft) may be announced after the subscription too.
+    const isActive = (m: ServerMessage): m is Extract<ServerMessage, { type: 'campaign' }> =>
+      m.type === 'campaign' && m.status === 'active';
+    expect(await client.next(isActive)).toEqual({ type: 'campaign', campaignId, status: 'active' });
     await client.next(progressOf(campaignId, (p) => p.status === 'active'));
   });
 
@@ -174,7 +177,7 @@ describe('real-time WebSocket at /ws', () => {
 
   it('closes the socket with 4001 when the access token expires, so the client refreshes', async () => {
     const user = await t.db('users').where({ role: 'user' }).first('id', 'email');
-    const shortLived = await signToken({ sub: user.id, role: 'user', email: user.email }, 2);
+    const shortLived = await signToken({ sub: user.id, role: 'user', email: user.email }, 3);
     const client = await connect(api, bearer(shortLived));
     expect(await client.closed).toEqual({ code: 4001, reason: 'access token expired' });
   });
@@ -191,7 +194,8 @@ describe('real-time WebSocket at /ws', () => {
   });
 
   it('closes the socket with 4003 when its API key is revoked', async () => {
-    const checking = await startTestApi(t.db, { realtime: { heartbeatMs: 100 } });
+    // Long enough for a pong on a busy machine: this client is alive, only its key is not.
+    const checking = await startTestApi(t.db, { realtime: { heartbeatMs: 1_000 } });
     try {
       const key = await checking.services.apiKeys.create({ name: 'dashboard', role: 'user', scopes: ['read'] });
       const client = await connect(checking, bearer(key.key));
