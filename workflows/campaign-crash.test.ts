@@ -1,5 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activityDeps } from '../activities/settings.ts';
 import { startMailgunStub, type MailgunStub } from '../bench/stubs/mailgun-stub.ts';
@@ -7,6 +6,7 @@ import { parseConfig } from '../platform/config.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
 import { ALL_DAY, seedSendableCampaign, startSending } from '../platform/testing/sendable-campaign.ts';
 import { temporalTestTarget, testLog, testTaskQueue } from '../platform/testing/temporal.ts';
+import { startWorkerProcess, stopWorkerProcess } from '../platform/testing/worker-process.ts';
 import { connectTemporalClient, type TemporalClient } from '../temporal/client.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { startWorkers, type Workers } from '../temporal/worker.ts';
@@ -23,7 +23,6 @@ const RECIPIENTS = 300;
 const KILLS = 3;
 const apiKey = 'key-crash-test';
 const domain = 'mg.crash.example';
-const workerScript = fileURLToPath(new URL('../platform/testing/sends-worker.ts', import.meta.url));
 
 describe('a campaign whose sends worker is killed mid-batch', () => {
   let t: TestDatabase;
@@ -35,39 +34,23 @@ describe('a campaign whose sends worker is killed mid-batch', () => {
   const queues = taskQueues(prefix);
   const target = temporalTestTarget();
 
-  function startChild(): Promise<ChildProcess> {
-    const proc = spawn(process.execPath, [workerScript], {
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'error',
-        DATABASE_URL: t.url,
-        TEMPORAL_ADDRESS: target.address,
-        TEMPORAL_NAMESPACE: target.namespace,
-        TEMPORAL_TASK_QUEUE_PREFIX: prefix,
-        MAILGUN_API_KEY: apiKey,
-        MAILGUN_DOMAIN: domain,
-        MAILGUN_BASE_URL: stub.url,
-        UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-long-enough-0123456789',
-        STORE_TIME_ZONE: 'UTC',
-        SEND_HOURS: ALL_DAY,
-        SEND_BATCH_SIZE: '50',
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
+  const startChild = () =>
+    startWorkerProcess({
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'error',
+      DATABASE_URL: t.url,
+      TEMPORAL_ADDRESS: target.address,
+      TEMPORAL_NAMESPACE: target.namespace,
+      TEMPORAL_TASK_QUEUE_PREFIX: prefix,
+      MAILGUN_API_KEY: apiKey,
+      MAILGUN_DOMAIN: domain,
+      MAILGUN_BASE_URL: stub.url,
+      UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-long-enough-0123456789',
+      STORE_TIME_ZONE: 'UTC',
+      SEND_HOURS: ALL_DAY,
+      SEND_BATCH_SIZE: '50',
     });
-    return new Promise((resolve, reject) => {
-      proc.once('exit', (code) => reject(new Error(`the sends worker exited (${code}) before it was ready`)));
-      proc.stdout!.on('data', (chunk: Buffer) => {
-        if (chunk.toString().includes('ready')) resolve(proc);
-      });
-    });
-  }
-
-  async function kill(proc: ChildProcess): Promise<void> {
-    const exited = new Promise((resolve) => proc.once('exit', resolve));
-    proc.kill('SIGKILL');
-    await exited;
-  }
+  const kill = (proc: ChildProcess) => stopWorkerProcess(proc, 'SIGKILL');
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -81,7 +64,7 @@ describe('a campaign whose sends worker is killed mid-batch', () => {
     temporal = await connectTemporalClient(target.address, target.namespace);
   });
   afterAll(async () => {
-    if (child && child.exitCode === null) await kill(child);
+    if (child) await kill(child);
     await workflows?.shutdown();
     await temporal?.close();
     await stub?.close();
@@ -104,7 +87,7 @@ describe('a campaign whose sends worker is killed mid-batch', () => {
     }
     expect(killedAt.at(-1)).toBeLessThan(RECIPIENTS);
 
-    const result = (await handle.result()) as { status: string; counts: Record<string, number> };
+    const result = await handle.result();
     expect(result.status).toBe('completed');
 
     // The provider's side: every planned message once, nothing else.

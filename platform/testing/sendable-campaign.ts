@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { CampaignTimings, CampaignWorkflowInput } from '../../workflows/campaign-messages.ts';
 import type { campaignWorkflow } from '../../workflows/campaign.ts';
 import type { TaskQueues } from '../../temporal/task-queues.ts';
@@ -86,7 +86,7 @@ export async function startSending(
   client: Client,
   queues: TaskQueues,
   campaignId: string,
-): Promise<ReturnType<Client['workflow']['start']>> {
+): Promise<WorkflowHandle<typeof campaignWorkflow>> {
   const input: CampaignWorkflowInput = {
     campaignId,
     queues: { sends: queues.sends, planning: queues.planning },

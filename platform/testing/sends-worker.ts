@@ -1,6 +1,9 @@
-/* A sends worker in a process of its own, for the crash test: started, SIGKILLed, restarted. */
+/*
+ * A worker in a process of its own: the crash test SIGKILLs and restarts it, the send benchmark
+ * reads its peak RSS. Polls the sends queue (WORKER_KINDS: a comma-separated list of task queue kinds).
+ */
 import { activityDeps } from '../../activities/settings.ts';
-import { taskQueues } from '../../temporal/task-queues.ts';
+import { taskQueues, type TaskQueueKind } from '../../temporal/task-queues.ts';
 import { startWorkers } from '../../temporal/worker.ts';
 import { parseConfig } from '../config.ts';
 import { createDb } from '../db.ts';
@@ -16,11 +19,14 @@ const workers = await startWorkers({
   namespace: cfg.TEMPORAL_NAMESPACE,
   queues: taskQueues(cfg.TEMPORAL_TASK_QUEUE_PREFIX),
   deps,
-  kinds: ['sends'],
+  kinds: (process.env.WORKER_KINDS ?? 'sends').split(',') as TaskQueueKind[],
   shutdownGraceTime: '1 second',
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
-  void workers.shutdown().then(() => db.destroy());
+  void workers
+    .shutdown()
+    .then(() => db.destroy())
+    .then(() => process.exit(0));
 });
 await workers.run();
