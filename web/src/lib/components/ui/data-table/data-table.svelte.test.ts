@@ -1,7 +1,7 @@
 import { cleanup, fireEvent, render, screen } from '@testing-library/svelte';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import DataTable from './data-table.svelte';
-import { columnHelper, createServerTable } from './data-table.ts';
+import { columnHelper, createServerTable, type ServerTable } from './data-table.ts';
 
 type Row = { id: string; name: string; clv: number };
 const helper = columnHelper<Row>();
@@ -10,14 +10,15 @@ const columns = helper.columns([
   helper.accessor('clv', { header: 'CLV', meta: { align: 'right' } }),
 ]);
 
-function table(rows: Row[], onSortingChange = vi.fn()) {
-  return createServerTable({
+// Rendered through testing-library, the component's row type is not inferred: unknown is enough.
+function table(rows: Row[], onSortingChange = vi.fn()): ServerTable<unknown> {
+  return createServerTable<Row>({
     data: rows,
     columns,
     getRowId: (r) => r.id,
     sorting: [{ id: 'clv', desc: true }],
     onSortingChange,
-  });
+  }) as unknown as ServerTable<unknown>;
 }
 
 afterEach(cleanup);
