@@ -54,7 +54,9 @@ const searchExpr =
   "coalesce(c.phone, '') || ' ' || c.external_id)";
 
 function applyFilters(b: Knex.QueryBuilder, q: CustomerListQuery): void {
-  if (q.segment) b.where('g.key', q.segment);
+  // By id, not by the joined key: a known id lets PostgreSQL read the segment's customers in the
+  // list's order from customer_scores' index instead of sorting them all.
+  if (q.segment) b.where('s.segment_id', b.client.raw('(select id from segments where key = ?)', [q.segment]));
   if (q.churnBand) b.where('s.churn_band', q.churnBand);
   if (q.clvMin !== undefined) b.where('s.clv', '>=', q.clvMin);
   if (q.clvMax !== undefined) b.where('s.clv', '<=', q.clvMax);

@@ -33,6 +33,7 @@ import { route } from '../auth/middleware.ts';
 import { createCampaign, getCampaign, listActions, listCampaigns, UnknownSegments } from '../data/campaigns.ts';
 import { HttpProblem } from '../problem.ts';
 import { defineRoute, type RouteHandler } from '../route-spec.ts';
+import { singleFlight } from '../single-flight.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
@@ -189,6 +190,11 @@ async function runUpdate<T>(fn: () => Promise<T>): Promise<T> {
 export function campaignsRouter(deps: CampaignDeps): Router {
   const router = Router();
   const { client, queues } = deps.workflows;
+  // Every open campaign page polls this; counting a large ledger is the cost.
+  const campaignNow = singleFlight(
+    (id: string) => getCampaign(deps.db, id),
+    (id) => id,
+  );
 
   /**
    * The campaign's workflow, started if it is not running yet: creation stores the draft first,
@@ -251,7 +257,7 @@ export function campaignsRouter(deps: CampaignDeps): Router {
 
   /** Live state from the workflow, with the ledger's counts from Postgres. */
   route(router, campaignRoutes.progress, async (_req, res, { params: { id } }) => {
-    const campaign = await getCampaign(deps.db, id);
+    const campaign = await campaignNow(id);
     if (!campaign) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
     let live = null;
     try {

@@ -2,8 +2,16 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
-import { BadCursor, countCustomers, customerSorts, getCustomer, listCustomers } from '../data/customers.ts';
+import {
+  BadCursor,
+  countCustomers,
+  customerSorts,
+  getCustomer,
+  listCustomers,
+  type CustomerListQuery,
+} from '../data/customers.ts';
 import { HttpProblem } from '../problem.ts';
+import { singleFlight } from '../single-flight.ts';
 import { defineRoute } from '../route-spec.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -52,12 +60,16 @@ function num(v: unknown): number | null {
 
 export function customersRouter(deps: { db: Db }): Router {
   const router = Router();
+  const listPage = singleFlight(
+    (q: CustomerListQuery) => listCustomers(deps.db, q),
+    (q) => JSON.stringify(q),
+  );
 
   route(router, customerRoutes.list, async (_req, res, { query }) => {
     const { withTotal, ...q } = query;
     try {
       const [page, total] = await Promise.all([
-        listCustomers(deps.db, q),
+        listPage(q),
         withTotal ? countCustomers(deps.db, q) : Promise.resolve(undefined),
       ]);
       res.json({ ...page, ...(total !== undefined ? { total } : {}) });
