@@ -53,6 +53,8 @@ export interface CarriedState {
   nextDay: number;
   counts: SendCounts;
   lastError?: string;
+  /** Its days ended with their own delivery waits (DAY_DELIVERY_WAITS). */
+  dayWaits?: boolean;
 }
 
 export interface CampaignProgress {

@@ -80,7 +80,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     paused: input.resume?.status === 'paused',
     cancelled: false,
     /** Days went through the delivery wait of DAY_DELIVERY_WAITS (so the end needs no wait of its own). */
-    dayWaits: false,
+    dayWaits: input.resume?.dayWaits ?? false,
   };
   let sendScope: CancellationScope | undefined;
 
@@ -239,6 +239,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
           nextDay: state.nextDay,
           counts: state.counts,
           lastError: state.lastError ?? undefined,
+          ...(state.dayWaits ? { dayWaits: true } : {}),
         },
       });
     }
