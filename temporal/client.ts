@@ -1,5 +1,6 @@
 import { Client, Connection } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
+import type { TemporalConnectionOptions } from './connection-options.ts';
 
 export interface TemporalClient {
   client: Client;
@@ -15,9 +16,9 @@ export interface TemporalClient {
 export async function connectTemporalClient(
   address: string,
   namespace: string,
-  opts: { tracing?: boolean } = {},
+  opts: { tracing?: boolean; connection?: TemporalConnectionOptions } = {},
 ): Promise<TemporalClient> {
-  const connection = await Connection.connect({ address });
+  const connection = await Connection.connect({ address, ...opts.connection });
   const client = new Client({
     connection,
     namespace,

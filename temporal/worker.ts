@@ -8,6 +8,7 @@ import {
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Tracing } from '../platform/tracing.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
+import type { TemporalConnectionOptions } from './connection-options.ts';
 import { taskQueueKinds, type TaskQueueKind, type TaskQueues } from './task-queues.ts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -29,6 +30,8 @@ export interface WorkerOptions {
   shutdownGraceTime?: string;
   /** An existing connection (e.g. a test environment's); then `address` is not dialled. */
   connection?: NativeConnection;
+  /** mTLS or a Temporal Cloud API key for the connection this dials (temporal/connection-options.ts). */
+  connectionOptions?: TemporalConnectionOptions;
   /** The process's tracing, when on: activity spans here, workflow spans through the `exporter` sink. */
   tracing?: Pick<Tracing, 'spanProcessor' | 'resource'>;
 }
@@ -94,7 +97,8 @@ export function installRuntimeLogger(log: ActivityDeps['log'], opts: { metricsAd
 export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
   installRuntimeLogger(opts.deps.log);
   const owned = !opts.connection;
-  const connection = opts.connection ?? (await NativeConnection.connect({ address: opts.address }));
+  const connection =
+    opts.connection ?? (await NativeConnection.connect({ address: opts.address, ...opts.connectionOptions }));
   const activities = createActivities(opts.deps);
   const { tracing } = opts;
   const workers: Worker[] = [];
