@@ -8,12 +8,12 @@ import { roles, type Role } from './auth/roles.ts';
 
 /**
  * Walks the whole route × role table: every route with every role, no token, an expired token,
- * a tampered token and an API key without the route's scope.
+ * a tampered token, an unsigned (`alg: none`) token and an API key without the route's scope.
  */
 describe('route × role table', () => {
   let t: TestDatabase;
   let api: TestApi;
-  const tokens = {} as Record<Role | 'expired' | 'tampered' | 'wrongKey' | 'scopelessKey', string>;
+  const tokens = {} as Record<Role | 'expired' | 'tampered' | 'unsigned' | 'wrongKey' | 'scopelessKey', string>;
 
   beforeAll(async () => {
     t = await createTestDatabase();
@@ -26,6 +26,12 @@ describe('route × role table', () => {
       header,
       Buffer.from(JSON.stringify({ ...claims, role: 'admin', sub: randomUUID() })).toString('base64url'),
       signature,
+    ].join('.');
+    // `alg: none`: the admin's own claims, no signature at all.
+    tokens.unsigned = [
+      Buffer.from(JSON.stringify({ alg: 'none', typ: 'JWT' })).toString('base64url'),
+      payload,
+      '',
     ].join('.');
     const past = Math.floor(Date.now() / 1000) - 3600;
     tokens.expired = await new SignJWT({ role: 'admin', email: 'admin@store.example' })
@@ -64,6 +70,7 @@ describe('route × role table', () => {
     expect(await call()).toBe(401);
     expect(await call(tokens.expired)).toBe(401);
     expect(await call(tokens.tampered)).toBe(401);
+    expect(await call(tokens.unsigned)).toBe(401);
     expect(await call(tokens.wrongKey)).toBe(401);
     for (const role of roles) {
       const status = await call(tokens[role]);
