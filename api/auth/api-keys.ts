@@ -75,11 +75,15 @@ export function createApiKeys(db: Db) {
       const expected = Buffer.from(row.key_hash, 'hex');
       const actual = Buffer.from(hashOpaqueToken(presented), 'hex');
       if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-      // At most one write a minute per key, so a busy integration does not write on every request.
-      await db('api_keys')
-        .where({ id: row.id })
-        .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw("now() - interval '1 minute'")))
-        .update({ last_used_at: db.fn.now() });
+      // At most one write a minute per key, so a busy integration does not write on every request;
+      // the row just read says whether one is due, so most requests skip the round trip too.
+      const recentlyRecorded = row.last_used_at && Date.now() - row.last_used_at.getTime() < 60_000;
+      if (!recentlyRecorded) {
+        await db('api_keys')
+          .where({ id: row.id })
+          .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw("now() - interval '1 minute'")))
+          .update({ last_used_at: db.fn.now() });
+      }
       return { kind: 'api_key', apiKeyId: row.id, role: row.role, scopes: row.scopes, name: row.name };
     },
   };
