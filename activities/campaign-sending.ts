@@ -70,7 +70,8 @@ export function sendId(campaignId: string, customerId: string, channel: string, 
   return uuidv5(`${campaignId}/${customerId}/${channel}/${day}`, LEDGER_NAMESPACE);
 }
 
-const MARKETING_STATUSES = ['sending', 'sent', 'delivered', 'unconfirmed', 'unknown'];
+/** Ledger statuses that count as a marketing message sent: the frequency cap counts them, campaigns and journeys alike. */
+export const MARKETING_STATUSES = ['sending', 'sent', 'delivered', 'unconfirmed', 'unknown'];
 
 interface DueMessage {
   action_id: string;

@@ -7,8 +7,10 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const CampaignStatus = defineSearchAttributeKey('CampaignStatus', SearchAttributeType.KEYWORD);
 export const CampaignType = defineSearchAttributeKey('CampaignType', SearchAttributeType.KEYWORD);
 export const CampaignStartsAt = defineSearchAttributeKey('CampaignStartsAt', SearchAttributeType.DATETIME);
+/** A triggered journey's kind (`welcome`, `post_purchase`, `win_back`, `abandoned_cart`). */
+export const JourneyType = defineSearchAttributeKey('JourneyType', SearchAttributeType.KEYWORD);
 
-export const projectSearchAttributes = [CampaignStatus, CampaignType, CampaignStartsAt];
+export const projectSearchAttributes = [CampaignStatus, CampaignType, CampaignStartsAt, JourneyType];
 
 /** The names the Temporal CLI uses for `--search-attribute KEY=TYPE`. */
 export const cliTypeName: Record<SearchAttributeType, string> = {
