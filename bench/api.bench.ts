@@ -1,5 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import type { ClientBase } from 'pg';
 import { createApiKeys } from '../api/auth/api-keys.ts';
+import { AccessTokens } from '../api/auth/tokens.ts';
 import { getCampaign } from '../api/data/campaigns.ts';
 import { listCustomers } from '../api/data/customers.ts';
 import type { Db } from '../platform/db.ts';
@@ -16,7 +17,7 @@ import { generateLiquorStore } from './datagen/liquor-store.ts';
 import type { Benchmark } from './types.ts';
 
 /**
- * `npm run bench -- api [--customers 100000] [--sends 20000] [--connections 200] [--duration 10]
+ * `npm run bench -- api [--customers 100000] [--sends 20000] [--connections 200] [--duration 10] [--auth api-key|token]
  *                       [--warmup 3] [--rounds 3] [--keep-data]`
  *
  * HTTP load on the read routes the marketer's screens poll, against the production app in a
@@ -31,6 +32,11 @@ import type { Benchmark } from './types.ts';
  * /proc every 100 ms.
  */
 
+function auth(value: string | undefined): 'api-key' | 'token' {
+  if (value === undefined || value === 'api-key' || value === 'token') return value ?? 'api-key';
+  throw new RangeError('--auth must be api-key or token');
+}
+
 function options(args: string[]) {
   const { values } = parseArgs({
     args,
@@ -42,6 +48,7 @@ function options(args: string[]) {
       warmup: { type: 'string' },
       rounds: { type: 'string' },
       'keep-data': { type: 'boolean' },
+      auth: { type: 'string' },
     },
     strict: true,
   });
@@ -59,6 +66,8 @@ function options(args: string[]) {
     rounds: whole('rounds', values.rounds, 3),
     /** Reuse customers already in DATABASE_URL's database instead of emptying and loading. */
     keepData: values['keep-data'] ?? false,
+    /** `api-key` (a database lookup a request) or `token` (a signed access token, no lookup). */
+    auth: auth(values.auth),
   };
 }
 
@@ -170,7 +179,12 @@ function rssMiB(pid: number): number {
 function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: ApiServerReady }> {
   const script = fileURLToPath(new URL('./api-server.ts', import.meta.url));
   // The API's log lines are formatted as in production and thrown away.
-  const child = fork(script, [], { stdio: ['ignore', 'ignore', 2, 'ipc'] });
+  // API_CPU_PROF=<dir> writes a CPU profile of the API process when it exits.
+  const profile = process.env.API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROF}`] : [];
+  const child = fork(script, [], {
+    stdio: ['ignore', 'ignore', 2, 'ipc'],
+    execArgv: [...process.execArgv, ...profile],
+  });
   return new Promise((resolve, reject) => {
     child.once('message', (ready) => resolve({ child, ready: ready as ApiServerReady }));
     child.once('error', reject);
@@ -263,16 +277,25 @@ const benchmark: Benchmark = async (ctx) => {
   ctx.log.info('starting the API');
   const key = await createApiKeys(db).create({ name: 'api benchmark', role: 'user', scopes: ['read'] });
   const connection = db.client.config.connection as { connectionString: string };
+  const authSecret = randomBytes(32).toString('base64url');
+  const bearer =
+    o.auth === 'api-key'
+      ? key.key
+      : await new AccessTokens(authSecret, 60).issue({
+          userId: randomUUID(),
+          role: 'user',
+          email: 'bench@store.example',
+        });
   const { child, ready } = await startApi({
     databaseUrl: connection.connectionString,
     env: {
-      AUTH_SECRET: randomBytes(32).toString('base64url'),
+      AUTH_SECRET: authSecret,
       LOG_LEVEL: process.env.API_LOG_LEVEL ?? 'info',
       ...(process.env.DATABASE_POOL_MAX ? { DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX } : {}),
     },
   });
   const pid = child.pid!;
-  const auth = { authorization: `Bearer ${key.key}` };
+  const auth = { authorization: `Bearer ${bearer}` };
   const loads: Load[] = [
     { name: 'bare', url: `${ready.bareUrl}/bare`, headers: {} },
     { name: 'progress', url: `${ready.apiUrl}/api/campaigns/${campaignId}/progress`, headers: auth },
