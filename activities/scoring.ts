@@ -15,12 +15,15 @@ import {
 } from '../domain/scoring/index.ts';
 import type { Db } from '../platform/db.ts';
 import type { ActivityDeps } from './index.ts';
+import { computeFeatureChunk, featureChunks, type FeatureChunk } from './scoring-features.ts';
+import { createNextScores, NEXT_SCORES, swapInNextScores } from './scoring-table.ts';
 
 /**
- * The scoring pipeline's steps. Features are computed in SQL (one pass over orders per run, in
- * customer-id chunks); the models are fitted and every customer scored by the pure functions in
- * domain/scoring; scores are written back in chunks. Each step heartbeats its cursor, so a retry
- * after a crash resumes where the last attempt stopped.
+ * The scoring pipeline's steps. Features are computed in SQL (scoring-features.ts, customer-id
+ * chunks side by side); the models are fitted and every customer scored by the pure functions in
+ * domain/scoring; scores are written in batches into a fresh table that the last step swaps in
+ * (scoring-table.ts). Each step heartbeats its progress, so a retry after a crash resumes where
+ * the last attempt stopped.
  */
 
 export interface ScoringSettings {
@@ -29,8 +32,13 @@ export interface ScoringSettings {
   nightBuyerShare: number;
   horizonMonths: number;
   monthlyDiscountRate: number;
-  /** Customers per SQL chunk and per write-back batch. */
+  /** Customers per feature chunk (one SQL statement each); 250,000 by default. */
   chunkSize?: number;
+  /**
+   * Feature chunks and index builds run side by side, one database connection each; 2 by default,
+   * the database server's cores being what they use.
+   */
+  parallelChunks?: number;
 }
 
 export interface ScoringRunInput {
@@ -47,27 +55,18 @@ export interface FittedModels {
 }
 
 const UNIT = 'days' as const;
+/** Customers scored and inserted per statement in the write-back. */
+const WRITE_BATCH = 50_000;
 
-function nightCondition(w: NightWindow): string {
-  return w.fromHour < w.toHour
-    ? `hour >= ${w.fromHour} and hour < ${w.toHour}`
-    : `(hour >= ${w.fromHour} or hour < ${w.toHour})`;
-}
-
-/** Next chunk boundary: the id `size` customers after `after`, or undefined at the end. */
-async function chunkEnd(db: Db, after: string | null, size: number): Promise<string | undefined> {
-  const q = db('customers')
-    .select('id')
-    .orderBy('id')
-    .offset(size - 1)
-    .limit(1);
-  if (after) q.where('id', '>', after);
-  const row = await q.first();
-  return row?.id;
+/** Heartbeat details of the features step: its chunks, fixed by the first attempt, and those done. */
+interface FeatureProgress {
+  chunks: FeatureChunk[];
+  done: number[];
 }
 
 export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps, 'db' | 'log' | 'scoring'>) {
-  const chunkSize = scoring.chunkSize ?? 50_000;
+  const chunkSize = scoring.chunkSize ?? 250_000;
+  const parallel = scoring.parallelChunks ?? 2;
 
   return {
     async startScoringRun(input: ScoringRunInput): Promise<string> {
@@ -77,66 +76,36 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
       return run.id;
     },
 
-    /** Summarises every customer's orders into customer_features, chunk by chunk. */
+    /** Summarises every customer's orders into customer_features, a few customer-id chunks at a time. */
     async computeCustomerFeatures(runId: string, asOf: string): Promise<number> {
-      const resumeFrom = (activityInfo().heartbeatDetails as { after: string | null } | undefined)?.after ?? null;
-      if (!resumeFrom) await db('customer_features').delete();
-      let after = resumeFrom;
-      for (;;) {
-        const end = await chunkEnd(db, after, chunkSize);
-        await db.transaction(async (trx) => {
-          // The chunk's orders feed three aggregates; PostgreSQL estimates ~200 groups for each and
-          // joins them with a nested loop, which is quadratic in the chunk (73 s instead of 4 s for
-          // 50,000 customers in the benchmark). Hash joins and room to hash are what this needs.
-          await trx.raw('set local enable_nestloop = off');
-          await trx.raw(`set local work_mem = '128MB'`);
-          await trx.raw(
-            `
-          insert into customer_features (customer_id, run_id, orders, purchase_days, x, t_x, t_cal, days_since_last,
-            total_spent, paid_repeat_days, mean_repeat_spend, night_orders, primary_category, first_day, last_day,
-            first_order_at, last_order_at)
-          with o as (
-            select customer_id, ordered_at, total, category,
-                   (ordered_at at time zone :tz)::date as day,
-                   extract(hour from ordered_at at time zone :tz)::int as hour
-            from orders
-            where ordered_at <= cast(:asOf as timestamptz)
-              ${after ? 'and customer_id > :after' : ''} ${end ? 'and customer_id <= :end' : ''}
-          ),
-          d as (
-            select customer_id, day, sum(total) as amount, min(day) over (partition by customer_id) as first_day
-            from o group by customer_id, day
-          ),
-          days as (
-            select customer_id, min(day) as first_day, max(day) as last_day, count(*)::int as purchase_days,
-                   count(*) filter (where day > first_day and amount > 0)::int as paid_repeat_days,
-                   coalesce(avg(amount) filter (where day > first_day and amount > 0), 0) as mean_repeat_spend
-            from d group by customer_id
-          ),
-          totals as (
-            select customer_id, count(*)::int as orders, sum(total) as total_spent,
-                   min(ordered_at) as first_at, max(ordered_at) as last_at,
-                   count(*) filter (where ${nightCondition(scoring.nightWindow)})::int as night_orders
-            from o group by customer_id
-          ),
-          cat as (
-            select distinct on (customer_id) customer_id, category
-            from (select customer_id, category, sum(total) as spent, count(*) as n
-                  from o where category is not null group by customer_id, category) c
-            order by customer_id, spent desc, n desc, category
-          )
-          select t.customer_id, :run, t.orders, d.purchase_days, d.purchase_days - 1, d.last_day - d.first_day,
-                 (cast(:asOf as timestamptz) at time zone :tz)::date - d.first_day,
-                 (cast(:asOf as timestamptz) at time zone :tz)::date - d.last_day, t.total_spent, d.paid_repeat_days,
-                 round(d.mean_repeat_spend, 2), t.night_orders, c.category, d.first_day, d.last_day, t.first_at, t.last_at
-          from totals t join days d using (customer_id) left join cat c using (customer_id)
-          `,
-            { tz: scoring.timeZone, asOf, after, end: end ?? null, run: runId },
-          );
-        });
-        if (!end) break;
-        after = end;
-        heartbeat({ after });
+      let progress = activityInfo().heartbeatDetails as FeatureProgress | undefined;
+      if (!progress) {
+        await db.raw('truncate customer_features');
+        progress = { chunks: await featureChunks(db, chunkSize, parallel), done: [] };
+      }
+      const { chunks, done } = progress;
+      const pending = chunks.map((_, i) => i).filter((i) => !done.includes(i));
+      // A chunk is one statement that may outlast the heartbeat timeout on a busy server.
+      const beat = () => heartbeat({ chunks, done } satisfies FeatureProgress);
+      const timer = setInterval(beat, 10_000);
+      try {
+        await Promise.all(
+          Array.from({ length: Math.max(1, parallel) }, async () => {
+            for (let i = pending.shift(); i !== undefined; i = pending.shift()) {
+              await computeFeatureChunk(db, {
+                ...chunks[i]!,
+                runId,
+                asOf,
+                timeZone: scoring.timeZone,
+                nightWindow: scoring.nightWindow,
+              });
+              done.push(i);
+              beat();
+            }
+          }),
+        );
+      } finally {
+        clearInterval(timer);
       }
       const [{ n }] = (await db('customer_features').count({ n: '*' })) as [{ n: number }];
       return Number(n);
@@ -207,12 +176,19 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
     },
 
     /**
-     * Scores every customer and writes the scores back in chunks. RFM needs the whole base (its
-     * quintiles are relative), so its three columns are loaded for everyone; the rest is read
-     * chunk by chunk in customer-id order, which is also the order of the RFM columns.
+     * Scores every customer into a fresh scores table (see scoring-table.ts), in batches. RFM needs
+     * the whole base (its quintiles are relative), so its three columns are loaded for everyone;
+     * the rest is read batch by batch in customer-id order, which is also the order of the RFM
+     * columns. One batch is inserted while the next is scored.
      */
     async writeCustomerScores(runId: string, model: ScoringModel): Promise<number> {
       const resume = activityInfo().heartbeatDetails as { written: number; lastId: string } | undefined;
+      if (resume) {
+        // A batch inserted after the last heartbeat is inserted again below.
+        await db(NEXT_SCORES).where('customer_id', '>', resume.lastId).delete();
+      } else {
+        await createNextScores(db);
+      }
       const { rows } = await db.raw<{ rows: { recency: number[]; purchases: number[]; spent: string[] }[] }>(
         `select coalesce(array_agg(days_since_last order by customer_id), '{}') as recency,
                 coalesce(array_agg(purchase_days order by customer_id), '{}') as purchases,
@@ -235,14 +211,20 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
 
       let written = resume?.written ?? 0;
       let lastId = resume?.lastId ?? null;
+      let inserting: Promise<void> = Promise.resolve();
       while (written < n) {
-        const q = db('customer_features').where({ run_id: runId }).orderBy('customer_id').limit(chunkSize);
+        const q = db('customer_features')
+          .select('customer_id', 'x', 't_x', 't_cal', 'paid_repeat_days', 'mean_repeat_spend')
+          .where({ run_id: runId })
+          .orderBy('customer_id')
+          .limit(WRITE_BATCH);
         if (lastId) q.where('customer_id', '>', lastId);
         const chunk = (await q) as FeatureRow[];
         if (chunk.length === 0) break;
         const batch = new ScoreBatch();
+        const from = written;
         chunk.forEach((row, j) => {
-          const i = written + j;
+          const i = from + j;
           const score = scoreCustomer(
             {
               x: row.x,
@@ -254,20 +236,9 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
             model,
             settings,
           );
-          const nightShare = row.night_orders / row.orders;
-          const spent = Number(row.total_spent);
           batch.add({
             customer_id: row.customer_id,
             segment_id: segmentIds.get(RFM_SEGMENTS[rfm.segment[i]!]!.key) ?? null,
-            order_count: row.orders,
-            frequency: row.x,
-            recency: row.t_x,
-            tenure: row.t_cal,
-            total_spent: row.total_spent,
-            avg_order_value: (spent / row.orders).toFixed(2),
-            mean_repeat_spend: row.mean_repeat_spend,
-            first_order_at: row.first_order_at,
-            last_order_at: row.last_order_at,
             rfm_r: rfm.recency[i]!,
             rfm_f: rfm.frequency[i]!,
             rfm_m: rfm.monetary[i]!,
@@ -277,37 +248,55 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
             expected_purchases: score.outputs.expectedPurchases,
             expected_spend: score.outputs.expectedOrderValue.toFixed(2),
             clv: score.outputs.clv.toFixed(2),
-            night_share: nightShare,
-            is_night_buyer: nightShare >= scoring.nightBuyerShare,
-            primary_category: row.primary_category,
-            predicted_next_purchase_on: nextPurchaseDay(row),
           });
         });
-        await upsertScores(db, runId, batch);
+        await inserting;
         written += chunk.length;
-        lastId = chunk.at(-1)!.customer_id;
-        heartbeat({ written, lastId });
+        const last = chunk.at(-1)!.customer_id;
+        lastId = last;
+        inserting = insertScores(db, runId, scoring.nightBuyerShare, batch).then(() =>
+          heartbeat({ written: from + chunk.length, lastId: last }),
+        );
+        // Awaited before the next insert or at the end; this only keeps a failure from counting as unhandled meanwhile.
+        inserting.catch(() => undefined);
       }
+      await inserting;
       return written;
     },
 
+    /**
+     * Swaps the run's scores in (customers without orders any more drop out with the old table),
+     * updates the segments' counts and the customers' segment where it changed, and closes the
+     * run. A failed run drops its half-built table and leaves the live scores alone.
+     */
     async finishScoringRun(runId: string, outcome: { scored: number } | { error: string }): Promise<void> {
-      await db.transaction(async (trx) => {
-        if ('error' in outcome) {
+      if ('error' in outcome) {
+        await db.raw(`drop table if exists ${NEXT_SCORES}`);
+        await db('score_runs')
+          .where({ id: runId })
+          .update({ status: 'failed', error: outcome.error, finished_at: db.fn.now() });
+        return;
+      }
+      await swapInNextScores(db, {
+        parallel,
+        // customers.segment_id is a copy that analytics reads; on a first run it changes for
+        // every customer, so it is written while the indexes build, not inside the swap.
+        alongside: () =>
+          db.transaction(async (trx) => {
+            await trx.raw('set local synchronous_commit = off');
+            await trx.raw(`update customers c set segment_id = s.segment_id from ${NEXT_SCORES} s
+                           where s.customer_id = c.id and c.segment_id is distinct from s.segment_id`);
+            await trx.raw(`update customers c set segment_id = null where c.segment_id is not null
+                           and not exists (select 1 from ${NEXT_SCORES} s where s.customer_id = c.id)`);
+          }),
+        inSwap: async (trx) => {
+          await trx.raw(`with counts as materialized (select segment_id, count(*)::int as n from customer_scores group by 1)
+                         update segments g set last_computed_at = now(),
+                           customer_count = coalesce((select c.n from counts c where c.segment_id = g.id), 0)`);
           await trx('score_runs')
             .where({ id: runId })
-            .update({ status: 'failed', error: outcome.error, finished_at: trx.fn.now() });
-          return;
-        }
-        // Customers with no order left (e.g. all orders deleted) lose their stale scores.
-        await trx('customer_scores').whereNot({ run_id: runId }).orWhereNull('run_id').delete();
-        await trx.raw(`update customers c set segment_id = s.segment_id from customer_scores s
-                       where s.customer_id = c.id and c.segment_id is distinct from s.segment_id`);
-        await trx.raw(`update segments g set last_computed_at = now(),
-                         customer_count = (select count(*) from customer_scores s where s.segment_id = g.id)`);
-        await trx('score_runs')
-          .where({ id: runId })
-          .update({ status: 'completed', customers_scored: outcome.scored, finished_at: trx.fn.now() });
+            .update({ status: 'completed', customers_scored: outcome.scored, finished_at: trx.fn.now() });
+        },
       });
     },
   };
@@ -319,44 +308,20 @@ async function previousParams(db: Db): Promise<{ bgnbd: BgNbdParams | null; gamm
   return { bgnbd: await latest('bgnbd'), gammaGamma: await latest('gamma_gamma') };
 }
 
-/** As domain/scoring/summary.ts defines it: one average gap (whole days) after the last purchase day. */
-function nextPurchaseDay(row: FeatureRow): string | null {
-  if (row.x === 0) return null;
-  const last = Date.parse(`${row.last_day}T00:00:00Z`);
-  return new Date(last + Math.round(row.t_x / row.x) * 86_400_000).toISOString().slice(0, 10);
-}
-
+/** What the write-back reads of a customer's features; the rest is copied in SQL. */
 interface FeatureRow {
   customer_id: string;
-  orders: number;
-  purchase_days: number;
   x: number;
   t_x: number;
   t_cal: number;
-  days_since_last: number;
-  total_spent: string;
   paid_repeat_days: number;
   mean_repeat_spend: string;
-  night_orders: number;
-  primary_category: string | null;
-  first_day: string;
-  last_day: string;
-  first_order_at: Date;
-  last_order_at: Date;
 }
 
+/** The columns the models and RFM compute; insertScores takes the others from customer_features. */
 const scoreColumns = {
   customer_id: 'uuid',
   segment_id: 'uuid',
-  order_count: 'int',
-  frequency: 'int',
-  recency: 'float8',
-  tenure: 'float8',
-  total_spent: 'numeric',
-  avg_order_value: 'numeric',
-  mean_repeat_spend: 'numeric',
-  first_order_at: 'timestamptz',
-  last_order_at: 'timestamptz',
   rfm_r: 'smallint',
   rfm_f: 'smallint',
   rfm_m: 'smallint',
@@ -366,10 +331,6 @@ const scoreColumns = {
   expected_purchases: 'float8',
   expected_spend: 'numeric',
   clv: 'numeric',
-  night_share: 'float8',
-  is_night_buyer: 'boolean',
-  primary_category: 'text',
-  predicted_next_purchase_on: 'date',
 } as const;
 
 type ScoreRow = Record<keyof typeof scoreColumns, unknown>;
@@ -386,20 +347,27 @@ class ScoreBatch {
   }
 }
 
-/** One statement per chunk: arrays in, `unnest` out, upsert on the customer. */
-async function upsertScores(db: Db, runId: string, batch: ScoreBatch): Promise<void> {
-  const unnest = scoreColumnNames.map((c, i) => `$${i + 2}::${scoreColumns[c]}[]`).join(', ');
-  const updates = scoreColumnNames
-    .filter((c) => c !== 'customer_id')
-    .map((c) => `${c} = excluded.${c}`)
-    .join(', ');
+/**
+ * One statement per batch: the computed columns as arrays, `unnest`ed and joined to the features
+ * they were computed from for the columns that are the features themselves (or follow from them
+ * as domain/scoring/summary.ts defines them), which never need to travel through Node.
+ */
+async function insertScores(db: Db, runId: string, nightBuyerShare: number, batch: ScoreBatch): Promise<void> {
+  const unnest = scoreColumnNames.map((c, i) => `$${i + 3}::${scoreColumns[c]}[]`).join(', ');
   const client = await db.client.acquireConnection();
   try {
     await client.query(
-      `insert into customer_scores (run_id, ${scoreColumnNames.join(', ')}, scored_at)
-       select $1, u.*, now() from unnest(${unnest}) as u
-       on conflict (customer_id) do update set run_id = excluded.run_id, ${updates}, scored_at = excluded.scored_at`,
-      [runId, ...scoreColumnNames.map((c) => batch.columns[c])],
+      `insert into ${NEXT_SCORES} (run_id, ${scoreColumnNames.join(', ')}, order_count, frequency, recency, tenure,
+         total_spent, avg_order_value, mean_repeat_spend, first_order_at, last_order_at, night_share, is_night_buyer,
+         primary_category, predicted_next_purchase_on, scored_at)
+       select $1, ${scoreColumnNames.map((c) => `u.${c}`).join(', ')}, f.orders, f.x, f.t_x, f.t_cal,
+              f.total_spent, round(f.total_spent / f.orders, 2), f.mean_repeat_spend, f.first_order_at, f.last_order_at,
+              f.night_orders::float8 / f.orders, f.night_orders::float8 / f.orders >= $2, f.primary_category,
+              -- One average gap (whole days, halves up) after the last purchase day; none for one-time buyers.
+              case when f.x > 0 then f.last_day + round(f.t_x::numeric / f.x)::int end, now()
+       from unnest(${unnest}) as u (${scoreColumnNames.join(', ')})
+       join customer_features f on f.customer_id = u.customer_id`,
+      [runId, nightBuyerShare, ...scoreColumnNames.map((c) => batch.columns[c])],
     );
   } finally {
     await db.client.releaseConnection(client);

@@ -4,10 +4,11 @@
  * (each in a mock activity context, outside Temporal), times each, samples RSS, and sends the
  * figures to the parent. Started by bench/scoring.bench.ts; not a benchmark itself.
  */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createScoringActivities, type ScoringSettings } from '../activities/scoring.ts';
-import { createDb } from '../platform/db.ts';
+import { createDb, type Db } from '../platform/db.ts';
 import { createLogger } from '../platform/logger.ts';
 
 export interface ScoringWorkerInput {
@@ -25,6 +26,13 @@ export interface PhaseFigures {
   longestWithoutHeartbeatSeconds: number;
   /** Sampled every 25 ms; the fits block the timer, see maxRssMiB. */
   peakRssMiB: number;
+  /** CPU time of this process (user + system): unlike the seconds, it hardly moves with the machine's load. */
+  workerCpuSeconds: number;
+  /**
+   * CPU time of the PostgreSQL server (postmaster and its children) when it runs on this machine
+   * and the role may read postmaster.pid; null otherwise. Other databases on that server count too.
+   */
+  databaseCpuSeconds: number | null;
 }
 
 export interface ScoringWorkerFigures {
@@ -39,6 +47,40 @@ export interface ScoringWorkerFigures {
 }
 
 const mib = (bytes: number) => Math.round(bytes / 2 ** 20);
+const TICKS_PER_SECOND = 100;
+
+/** The PostgreSQL server's process id, if it runs here and the role may ask for it. */
+async function serverPid(db: Db): Promise<number | null> {
+  try {
+    const { rows } = await db.raw<{ rows: { pid: string }[] }>(
+      `select split_part(pg_read_file('postmaster.pid'), E'\n', 1) as pid`,
+    );
+    const pid = Number(rows[0]?.pid);
+    return Number.isInteger(pid) && existsSync(`/proc/${pid}/stat`) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used so far by the server and its live children, plus the children it has reaped. */
+function serverCpuSeconds(pid: number): number {
+  let ticks = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue; // gone meanwhile
+    }
+    // Fields after the command name, which may hold spaces: state is field 3, ppid 4, utime 14.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const [ppid, utime, stime, cutime, cstime] = [f[1], f[11], f[12], f[13], f[14]].map(Number) as number[];
+    if (Number(entry) === pid) ticks += utime! + stime! + cutime! + cstime!;
+    else if (ppid === pid) ticks += utime! + stime!;
+  }
+  return ticks / TICKS_PER_SECOND;
+}
 
 async function score({ databaseUrl, asOf, scoring }: ScoringWorkerInput): Promise<ScoringWorkerFigures> {
   const rssAtStartMiB = mib(process.memoryUsage.rss());
@@ -66,18 +108,24 @@ async function score({ databaseUrl, asOf, scoring }: ScoringWorkerInput): Promis
       });
       return env.run(fn, ...args);
     };
+    const pgPid = await serverPid(db);
     const phases = {} as ScoringWorkerFigures['phases'];
     const phase = async <T>(name: keyof ScoringWorkerFigures['phases'], work: () => Promise<T>): Promise<T> => {
       log.info(`scoring: ${name}`);
       peak = 0;
       longestGap = 0;
+      const cpu = process.cpuUsage();
+      const dbCpu = pgPid ? serverCpuSeconds(pgPid) : null;
       const started = (lastBeat = performance.now());
       const result = await work();
       beat();
+      const used = process.cpuUsage(cpu);
       phases[name] = {
         seconds: Math.round(performance.now() - started) / 1000,
         longestWithoutHeartbeatSeconds: Math.round(longestGap) / 1000,
         peakRssMiB: mib(sample()),
+        workerCpuSeconds: Math.round((used.user + used.system) / 1000) / 1000,
+        databaseCpuSeconds: pgPid && dbCpu !== null ? Math.round((serverCpuSeconds(pgPid) - dbCpu) * 100) / 100 : null,
       };
       return result;
     };

@@ -6,9 +6,14 @@
  * parameters are compared with the ones the store was drawn from, and with a fit on histories
  * drawn exactly from the models for the same customers' observation windows.
  *
- *   npm run bench -- scoring [--customers 1000000] [--seed 42] [--chunk-size N] [--batch-orders 20000]
+ *   npm run bench -- scoring [--customers 1000000] [--seed 42] [--chunk-size N] [--batch-orders 20000] [--reuse-store] [--rescore]
  *
- * Loading the store is timed separately and is not part of the scoring figure.
+ * Loading the store is timed separately and is not part of the scoring figure. With
+ * `--reuse-store` and a DATABASE_URL whose database already holds the store's customers (from an
+ * earlier run with the same --customers and --seed), the load is skipped: the store is generated
+ * again in memory for the recovery figures only, and the scoring tables are emptied as before.
+ * `--rescore` scores the store a second time, as the nightly run does when nothing changed: scores
+ * and segments exist already, so no customer's segment copy changes.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -29,8 +34,8 @@ import {
 import { simulateHistories, simulateRepeatSpend } from '../domain/scoring/simulate.ts';
 import { parseConfig } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
-import { bulkLoadStore } from './datagen/bulk-load.ts';
-import { generateLiquorStore } from './datagen/liquor-store.ts';
+import { bulkLoadStore, type BulkLoadResult } from './datagen/bulk-load.ts';
+import { generateLiquorStore, type GeneratedCustomer } from './datagen/liquor-store.ts';
 import { DAY } from './datagen/local-time.ts';
 import { mixSeed, Random } from './datagen/random.ts';
 import type { ScoringWorkerFigures, ScoringWorkerInput } from './scoring-worker.ts';
@@ -47,6 +52,8 @@ function options(args: string[]) {
       seed: { type: 'string' },
       'chunk-size': { type: 'string' },
       'batch-orders': { type: 'string' },
+      'reuse-store': { type: 'boolean' },
+      rescore: { type: 'boolean' },
     },
     strict: true,
   });
@@ -63,6 +70,8 @@ function options(args: string[]) {
     /** Unset: the scoring activities' own default. */
     chunkSize: positive('chunk-size', values['chunk-size']),
     batchOrders: positive('batch-orders', values['batch-orders'], 20_000)!,
+    reuseStore: values['reuse-store'] ?? false,
+    rescore: values.rescore ?? false,
   };
 }
 
@@ -140,20 +149,36 @@ const scoringBenchmark: Benchmark = async ({ db: openDb, log, args }) => {
   };
 
   const db = await openDb();
-  await db.raw('truncate customers, orders, consents, score_runs cascade');
-
+  const storeLoaded = async () => {
+    if (!o.reuseStore) return false;
+    const [{ n }] = (await db('customers').count({ n: '*' })) as [{ n: string }];
+    return Number(n) === o.customers;
+  };
+  const reused = await storeLoaded();
   // What the generator drew, for the recovery check: each customer's window and purchases.
   const windowDays = new Float64Array(o.customers);
   const drawn = { customers: 0, modelRepeatPurchases: 0, aliveAtEnd: 0 };
-  log.info({ customers: o.customers }, 'generating and loading the store');
-  const loaded = await bulkLoadStore(db, store, {
-    batchOrders: o.batchOrders,
-    onCustomer: ({ truth: t }) => {
-      windowDays[drawn.customers++] = (end - t.firstPurchaseAt.getTime()) / DAY;
-      drawn.modelRepeatPurchases += t.modelOrderCount - 1;
-      if (t.aliveAtEnd) drawn.aliveAtEnd++;
-    },
-  });
+  const onCustomer = ({ truth: t }: GeneratedCustomer) => {
+    windowDays[drawn.customers++] = (end - t.firstPurchaseAt.getTime()) / DAY;
+    drawn.modelRepeatPurchases += t.modelOrderCount - 1;
+    if (t.aliveAtEnd) drawn.aliveAtEnd++;
+  };
+  let loaded: Omit<BulkLoadResult, 'statements'>;
+  if (reused) {
+    log.info({ customers: o.customers }, 'reusing the loaded store; generating it again for the recovery figures');
+    await db.raw('truncate score_runs cascade');
+    await db('customers').update({ segment_id: null });
+    let orders = 0;
+    for (const c of store.customers()) {
+      onCustomer(c);
+      orders += c.orders.length;
+    }
+    loaded = { customers: o.customers, orders, elapsedMs: 0, rebuildMs: 0, waitingMs: 0 };
+  } else {
+    await db.raw('truncate customers, orders, consents, score_runs cascade');
+    log.info({ customers: o.customers }, 'generating and loading the store');
+    loaded = await bulkLoadStore(db, store, { batchOrders: o.batchOrders, onCustomer });
+  }
   const vacuum = await timed(() => db.raw('vacuum analyze customers, orders'));
   loadAvg.afterLoad = loadAverage();
   const sizes = (
@@ -215,6 +240,18 @@ const scoringBenchmark: Benchmark = async ({ db: openDb, log, args }) => {
     )
   ).rows[0]!;
 
+  const rescoring = o.rescore
+    ? await (async () => {
+        log.info('scoring again, as a nightly run over unchanged data');
+        const again = await runScoringWorker({
+          databaseUrl: connection.connectionString,
+          asOf: asOf.toISOString(),
+          scoring,
+        });
+        return { totalSeconds: again.totalSeconds, phases: again.phases, maxRssMiB: again.maxRssMiB };
+      })()
+    : undefined;
+
   // The control: the same customers' windows, histories drawn exactly from the true models
   // (continuous time, one order per purchase, no extras), through the same compression and fits.
   log.info('control: fits on histories drawn exactly from the models');
@@ -242,6 +279,7 @@ const scoringBenchmark: Benchmark = async ({ db: openDb, log, args }) => {
       customersTableMiB: mib(Number(sizes.customers)),
     },
     load: {
+      reused,
       what: 'generate + insert … select from unnest, one batch in flight, indexes rebuilt after; not in the scoring figure',
       ordersPerStatement: o.batchOrders,
       seconds: seconds(loaded.elapsedMs),
@@ -262,6 +300,7 @@ const scoringBenchmark: Benchmark = async ({ db: openDb, log, args }) => {
       featuresOverBaseline: round(phaseSeconds('features') / (baselineMs / 1000), 1),
       totalOverBaseline: round(worker.totalSeconds / (baselineMs / 1000), 1),
       heartbeats: worker.heartbeats,
+      rescoring,
       bgnbdFitSeconds: bg.fitSeconds,
       gammaGammaFitSeconds: gg.fitSeconds,
     },
