@@ -31,7 +31,8 @@ export function webBuildIsStale(): boolean {
 
 function run(script: string, args: string[]): void {
   const bin = fileURLToPath(new URL(`../node_modules/${script}`, import.meta.url));
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd: webDir, stdio: ['ignore', 'inherit', 'inherit'] });
+  // The build's chatter goes to stderr: stdout stays for the caller's own output (a benchmark's JSON).
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd: webDir, stdio: ['ignore', 2, 2] });
   if (result.status !== 0) throw new Error(`Building the web app failed (${script} ${args.join(' ')}).`);
 }
 
