@@ -12,6 +12,7 @@ import { ACCESS_COOKIE, route } from '../auth/middleware.ts';
 import type { Principal } from '../auth/roles.ts';
 import { TokenError, type AccessTokens } from '../auth/tokens.ts';
 import { HttpProblem } from '../problem.ts';
+import { defineRoute } from '../route-spec.ts';
 import { createHub, type HubOptions } from './hub.ts';
 import { startListener } from './listener.ts';
 import { REALTIME_PATH } from './protocol.ts';
@@ -40,9 +41,20 @@ export interface Realtime {
 }
 
 /** Plain GETs at /ws get 426 (after the access check), so the route sits in the access table like every other. */
+export const realtimeRoutes = {
+  socket: defineRoute({
+    key: 'GET /ws',
+    tag: 'Real-time',
+    summary: 'The real-time WebSocket: campaign progress and engagement events as they happen',
+    description: 'Open with a WebSocket upgrade (the session cookie or a Bearer token); see api/realtime/protocol.ts.',
+    responses: { 101: { description: 'Switching to the WebSocket protocol.', mediaType: 'application/octet-stream' } },
+    problems: { 426: 'A plain GET: open a WebSocket at this address.' },
+  }),
+};
+
 export function realtimeRouter(): Router {
   const router = Router();
-  route(router, 'GET /ws', () => {
+  route(router, realtimeRoutes.socket, () => {
     throw new HttpProblem(426, 'Upgrade Required', 'Open a WebSocket at this address.', {
       headers: { upgrade: 'websocket', connection: 'Upgrade' },
     });
