@@ -79,7 +79,9 @@ describe('a compressed campaign day', () => {
       rules: { ...rules, campaignDayLengthMs: dayLengthMs },
     });
     await new MockActivityEnvironment().run(activities.generateCampaignPlan, id);
-    return { id, approve: () => new MockActivityEnvironment().run(activities.approvePlan, id, null) };
+    const approve = () =>
+      new MockActivityEnvironment().run(activities.approvePlan, id, null) as ReturnType<typeof activities.approvePlan>;
+    return { id, approve };
   };
   const windowsOf = async (id: string) =>
     (await t.db('actions').where({ campaign_id: id }).select('day', 'send_at', 'send_until')) as {
