@@ -3,8 +3,9 @@ import type { Db } from '../../platform/db.ts';
 
 /**
  * What the dashboard and analytics charts read. Everything but the holdout results comes from
- * the daily rollups (`analytics_daily`) and the campaign's own actions, never from raw events:
- * a 90-day range is a few thousand rollup rows whatever the event volume.
+ * the daily rollups and the campaign's own actions, never from raw events: per campaign and
+ * channel (`analytics_campaign_daily`) for charts across campaigns, per segment as well
+ * (`analytics_daily`) when a funnel is split by segment.
  *
  * Stages count sends (each send once per stage, on the day it first reached it); `converted`
  * counts attributed orders and `revenue` their totals.
@@ -44,7 +45,7 @@ export interface DailyPoint {
 export async function timeSeries(db: Db, f: RangeFilter): Promise<DailyPoint[]> {
   const { rows } = await db.raw<{ rows: DailyPoint[] }>(
     `with d as (
-       select day, type, sends, events, revenue from analytics_daily
+       select day, type, sends, events, revenue from analytics_campaign_daily
        where day between cast(:from as date) and cast(:to as date)
          and (cast(:ids as uuid[]) is null or campaign_id = any(cast(:ids as uuid[])))
          and (cast(:channel as text) is null or channel = cast(:channel as text))
@@ -94,8 +95,13 @@ export async function funnel(
          and (cast(:to as date) is null or a.scheduled_on <= cast(:to as date))
        group by 1, 2, 3, 4
      ), stages as (
-       select d.campaign_id, d.day, d.channel, g.key as segment, d.type, d.sends, d.events, d.revenue
-       from analytics_daily d left join segments g on g.id = d.segment_id
+       ${
+         dims.includes('segment')
+           ? `select d.campaign_id, d.day, d.channel, g.key as segment, d.type, d.sends, d.events, d.revenue
+              from analytics_daily d left join segments g on g.id = d.segment_id`
+           : `select d.campaign_id, d.day, d.channel, null as segment, d.type, d.sends, d.events, d.revenue
+              from analytics_campaign_daily d`
+       }
        where d.campaign_id = any(cast(:ids as uuid[]))
          and (cast(:from as date) is null or d.day >= cast(:from as date))
          and (cast(:to as date) is null or d.day <= cast(:to as date))
