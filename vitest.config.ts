@@ -8,9 +8,10 @@ export default defineConfig({
       {
         test: {
           name: 'node',
-          include: ['platform', 'temporal', 'workflows', 'activities', 'domain', 'api', 'migrations', 'bench'].map(
-            (dir) => `${dir}/**/*.test.ts`,
-          ),
+          include: ['platform', 'temporal', 'workflows', 'activities', 'domain', 'api', 'migrations', 'bench']
+            .map((dir) => `${dir}/**/*.test.ts`)
+            // The browser journey: a real stack driven by Chromium (web/e2e/).
+            .concat('web/e2e/**/*.test.ts'),
           globalSetup: ['platform/testing/global-setup.ts'],
           testTimeout: 60_000,
           hookTimeout: 120_000,

@@ -1,13 +1,20 @@
 import type { Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
+import { createAnalyticsActivities, type AnalyticsSettings } from './analytics/maintenance.ts';
 import { createCampaignActivities, type CampaignDeps } from './campaigns.ts';
+import { createJourneyActivities } from './journeys.ts';
 import { createPlatformActivities } from './platform.ts';
 import { createScoringActivities, type ScoringSettings } from './scoring.ts';
+import type { SandboxProviders } from './messaging/providers/index.ts';
+import { createSandboxEventActivities } from './webhooks/sandbox-events.ts';
 
 export interface ActivityDeps extends Omit<CampaignDeps, 'db'> {
   db: Db;
   log: Logger;
   scoring: ScoringSettings;
+  analytics: AnalyticsSettings;
+  /** The sandbox provider, when a channel uses it: its simulated events are ingested on a schedule. */
+  sandbox?: SandboxProviders;
 }
 
 /**
@@ -19,6 +26,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createPlatformActivities(deps),
     ...createScoringActivities(deps),
     ...createCampaignActivities(deps),
+    ...createJourneyActivities(deps),
+    ...createAnalyticsActivities(deps),
+    ...createSandboxEventActivities(deps),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Duration } from '@temporalio/common';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { createPlanner } from './planning/planner.ts';
 import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
@@ -28,6 +29,10 @@ export function campaignTimings(cfg: Config): CampaignTimings {
     maxAttempts: cfg.SEND_MAX_ATTEMPTS,
     deliveryWait: cfg.DELIVERY_WAIT as Duration,
     engagementWindow: cfg.ENGAGEMENT_WINDOW as Duration,
+    smsFallback: cfg.SMS_FALLBACK,
+    smsFallbackUnopenedAfter:
+      cfg.SMS_FALLBACK_UNOPENED_AFTER === 'off' ? null : (cfg.SMS_FALLBACK_UNOPENED_AFTER as Duration),
+    deliveryPollMax: '2 hours',
   };
 }
 
@@ -51,11 +56,14 @@ export function activityDeps(
     sendHours: cfg.SEND_HOURS,
     frequencyCap: cfg.FREQUENCY_CAP,
     storeTimeZone: cfg.STORE_TIME_ZONE,
+    campaignDayLengthMs: msToNumber(cfg.CAMPAIGN_DAY_LENGTH as Duration),
   };
   return {
     db,
     log,
     scoring: scoringSettings(cfg),
+    analytics: { retentionDays: cfg.ANALYTICS_RETENTION_DAYS, attributionWindows: cfg.ATTRIBUTION_WINDOWS },
+    sandbox: providers.sandbox,
     planner: createPlanner(cfg),
     rules,
     messaging: {

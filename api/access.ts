@@ -19,6 +19,8 @@ const admins = ['admin'] as const;
 export const accessTable = {
   'GET /healthz': { public: true },
   'GET /readyz': { public: true },
+  // Prometheus scrapes with an API key scoped to `metrics` (role admin); admins may look too.
+  'GET /metrics': { roles: admins, apiKey: 'metrics' },
 
   'POST /api/auth/login': { public: true },
   'POST /api/auth/refresh': { public: true },
@@ -26,12 +28,28 @@ export const accessTable = {
   'GET /api/auth/me': { roles: everyone },
   // Which planner and messaging providers this installation uses.
   'GET /api/system': { roles: everyone, apiKey: 'read' },
+  // The API reference is public: it describes the product's API, the same for every installation
+  // (the source is open), and holds no data, settings or secrets; integrators read it before they
+  // have a key, and the hostile-input suite fuzzes from it. Every route it lists is still authorised.
+  'GET /api/openapi.json': { public: true },
+  'GET /api/docs': { public: true },
+  'GET /api/docs/:asset': { public: true },
+  // The real-time WebSocket (api/realtime/): campaign progress and engagement events, read-only.
+  'GET /ws': { roles: everyone, apiKey: 'read' },
 
   'GET /api/api-keys': { roles: admins },
   'POST /api/api-keys': { roles: admins },
   'DELETE /api/api-keys/:id': { roles: admins },
 
   'GET /api/audit-log': { roles: admins },
+
+  // People who sign in: only admins see or change them.
+  'GET /api/users': { roles: admins },
+  'POST /api/users': { roles: admins },
+  'PATCH /api/users/:id': { roles: admins },
+  // The compliance rules in force (read-only: they come from the environment).
+  'GET /api/settings/compliance': { roles: everyone },
+  'GET /api/dashboard': { roles: everyone, apiKey: 'read' },
 
   'GET /api/customers': { roles: everyone, apiKey: 'read' },
   'GET /api/customers/:id': { roles: everyone, apiKey: 'read' },
@@ -52,6 +70,9 @@ export const accessTable = {
   'GET /api/campaigns/:id': { roles: everyone, apiKey: 'read' },
   'GET /api/campaigns/:id/actions': { roles: everyone, apiKey: 'read' },
   'GET /api/campaigns/:id/progress': { roles: everyone, apiKey: 'read' },
+  // The campaign page's ledger: its sends and per-day timeline.
+  'GET /api/campaigns/:id/sends': { roles: everyone, apiKey: 'read' },
+  'GET /api/campaigns/:id/timeline': { roles: everyone, apiKey: 'read' },
   'PATCH /api/campaigns/:id/actions': { roles: everyone },
   'POST /api/campaigns/:id/generate': { roles: everyone, apiKey: 'campaigns' },
   'POST /api/campaigns/:id/approve': { roles: managers },
@@ -78,6 +99,22 @@ export const accessTable = {
   'POST /api/messages/preview': { roles: everyone },
   'GET /api/outbox': { roles: everyone },
   'GET /api/outbox/:id': { roles: everyone },
+
+  // The store's systems report orders as they happen; imports remain for files.
+  'POST /api/orders': { roles: managers, apiKey: 'orders' },
+  // The store's systems report customers' events (signup, purchase, cart_abandoned): journeys start.
+  'POST /api/events': { roles: managers, apiKey: 'events' },
+  // Journeys send on their own: switching them and their messages is for managers and admins.
+  'GET /api/journeys/settings': { roles: managers },
+  'PUT /api/journeys/settings': { roles: managers },
+  'GET /api/customers/:id/journeys': { roles: everyone, apiKey: 'read' },
+  'GET /api/analytics/timeseries': { roles: everyone, apiKey: 'read' },
+  'GET /api/analytics/funnel': { roles: everyone, apiKey: 'read' },
+  'GET /api/analytics/campaigns': { roles: everyone, apiKey: 'read' },
+  'GET /api/analytics/campaigns/:id/holdout': { roles: everyone, apiKey: 'read' },
+  // Exports carry customer ids and order revenue: managers only.
+  'GET /api/analytics/exports/:kind': { roles: managers, apiKey: 'read' },
+  'POST /api/analytics/exports': { roles: managers },
 } as const satisfies Record<string, AccessRule>;
 
 export type RouteKey = keyof typeof accessTable;

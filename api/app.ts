@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
+import cors from 'cors';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
@@ -23,6 +24,7 @@ import { authRouter } from './routes/auth.ts';
 import { customersRouter } from './routes/customers.ts';
 import { campaignsRouter } from './routes/campaigns.ts';
 import { campaignCopyRouter } from './routes/campaign-copy.ts';
+import { campaignSendsRouter } from './routes/campaign-sends.ts';
 import { importsRouter } from './routes/imports.ts';
 import { scoringRouter } from './routes/scoring.ts';
 import { segmentsRouter } from './routes/segments.ts';
@@ -30,8 +32,23 @@ import { healthRouter, type ReadinessProbe } from './routes/health.ts';
 import { messageSettings, type MessageConfig } from '../activities/messaging/variables.ts';
 import { messagesRouter } from './routes/messages.ts';
 import { outboxRouter } from './routes/outbox.ts';
+import { analyticsRouter, type AnalyticsConfig } from './routes/analytics.ts';
+import { ordersRouter } from './routes/orders.ts';
+import { eventsRouter } from './routes/events.ts';
+import { journeysRouter } from './routes/journeys.ts';
 import { recipientLinksRouter } from './routes/recipient-links.ts';
 import { systemRouter, type SystemInfo } from './routes/system.ts';
+import { docsRouter } from './routes/docs.ts';
+import { openApiDocument } from './openapi.ts';
+import { realtimeRouter } from './realtime/socket.ts';
+import { webAppRouter } from './web-app.ts';
+import { dashboardRouter } from './routes/dashboard.ts';
+import { settingsRouter, type ComplianceConfig } from './routes/settings.ts';
+import { usersRouter } from './routes/users.ts';
+import { createMetricsRegistry, type Registry } from '../platform/metrics.ts';
+import { businessMetrics, httpMetrics, metricsRouter, observeWebhookLag } from './metrics.ts';
+import { requestLog } from './request-log.ts';
+import { httpTracing } from './tracing.ts';
 
 export { HttpProblem } from './problem.ts';
 
@@ -47,7 +64,11 @@ export interface ApiDeps {
   /** Temporal reachability, from the process's one Temporal client. */
   temporalReady: ReadinessProbe;
   workflows: Workflows;
-  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION'> & MessageConfig & WebhookConfig;
+  config: Pick<Config, 'STORE_TIME_ZONE' | 'DEFAULT_PHONE_REGION' | 'CORS_ORIGINS'> &
+    MessageConfig &
+    WebhookConfig &
+    AnalyticsConfig &
+    ComplianceConfig;
   campaignTimings: CampaignTimings;
   tokens: AccessTokens;
   sessions: Sessions;
@@ -59,6 +80,12 @@ export interface ApiDeps {
   engagement?: EngagementIngestion;
   /** The planner and messaging providers in use, worked out from the config by the process. */
   system: SystemInfo;
+  /** The built marketer app (web/build) to serve on the API's port; none in most tests. */
+  webBuildDir?: string;
+  /** The process's metrics registry; a fresh one when not given. */
+  metrics?: Registry;
+  /** A span per request when the process traces (platform/tracing.ts). */
+  tracing?: boolean;
 }
 
 const requestId: RequestHandler = (req, res, next) => {
@@ -74,10 +101,24 @@ export function createApp(deps: ApiDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
+  if (deps.tracing) app.use(httpTracing());
+  const metrics = deps.metrics ?? createMetricsRegistry();
+  app.use(httpMetrics(metrics), requestLog(deps.log));
   app.use(helmet());
+  // Listed origins may call with credentials; everyone else gets no CORS headers at all.
+  const corsOrigins = new Set(deps.config.CORS_ORIGINS);
+  if (corsOrigins.size > 0) {
+    const allowed = { origin: true, credentials: true, exposedHeaders: ['x-request-id'], maxAge: 600 };
+    app.use(
+      cors((req, callback) => callback(null, corsOrigins.has(req.get('origin') ?? '') ? allowed : { origin: false })),
+    );
+  }
   // Provider webhooks and tracked links come before the API's body parser, authentication and
   // audit trail: a signature or a signed link is their authentication, their receipts their record.
-  const engagement = deps.engagement ?? createEngagementIngestion({ db: deps.db, log: deps.log });
+  const engagement = observeWebhookLag(
+    deps.engagement ?? createEngagementIngestion({ db: deps.db, log: deps.log }),
+    metrics,
+  );
   app.use(webhooksRouter({ ingestion: engagement, config: deps.config }));
   app.use(clickRedirectRouter({ ingestion: engagement, unsubscribeSecret: deps.unsubscribeSecret, log: deps.log }));
   // Imports parse their own, larger bodies (or stream CSV).
@@ -88,6 +129,8 @@ export function createApp(deps: ApiDeps): Express {
   app.use(auditTrail({ db: deps.db, log: deps.log }));
 
   app.use(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
+  businessMetrics({ db: deps.db, log: deps.log, registry: metrics });
+  app.use(metricsRouter({ registry: metrics }));
   app.use(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
   app.use(systemRouter({ system: deps.system }));
   app.use(apiKeysRouter({ apiKeys: deps.apiKeys }));
@@ -100,13 +143,24 @@ export function createApp(deps: ApiDeps): Express {
     campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
   );
   app.use(campaignCopyRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
+  app.use(campaignSendsRouter({ db: deps.db }));
   app.use(
     recipientLinksRouter({ db: deps.db, unsubscribeSecret: deps.unsubscribeSecret, storeName: deps.config.STORE_NAME }),
   );
   app.use(messagesRouter({ db: deps.db, settings: messageSettings(deps.config, deps.unsubscribeSecret) }));
   app.use(outboxRouter({ db: deps.db }));
+  app.use(docsRouter({ document: openApiDocument }));
+  app.use(dashboardRouter({ db: deps.db, timeZone: deps.config.STORE_TIME_ZONE }));
+  app.use(usersRouter({ db: deps.db }));
+  app.use(settingsRouter({ config: deps.config }));
+  app.use(ordersRouter({ db: deps.db, config: deps.config }));
+  app.use(eventsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config }));
+  app.use(journeysRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
+  app.use(analyticsRouter({ db: deps.db, log: deps.log, config: deps.config }));
+  app.use(realtimeRouter());
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
+  if (deps.webBuildDir) app.use(webAppRouter({ buildDir: deps.webBuildDir }));
 
   const onError: ErrorRequestHandler = (err: unknown, req, res, _next) => {
     if (err instanceof HttpProblem) {

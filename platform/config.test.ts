@@ -28,6 +28,27 @@ describe('config', () => {
     expect(parse).toThrow(/PORT[\s\S]*DATABASE_URL[\s\S]*STORE_TIME_ZONE/);
   });
 
+  it('reads the observability and CORS settings: tracing off, worker metrics on loopback, no other origins', () => {
+    const defaults = parseConfig({});
+    expect(defaults).toMatchObject({ CORS_ORIGINS: [], WORKER_METRICS_ADDRESS: '127.0.0.1:9464' });
+    expect(defaults.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(
+      parseConfig({
+        CORS_ORIGINS: 'https://shop.example.com/, http://localhost:5173',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        WORKER_METRICS_ADDRESS: '',
+      }),
+    ).toMatchObject({
+      CORS_ORIGINS: ['https://shop.example.com', 'http://localhost:5173'],
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      WORKER_METRICS_ADDRESS: '127.0.0.1:9464',
+    });
+    expect(parseConfig({ WORKER_METRICS_ADDRESS: 'off' }).WORKER_METRICS_ADDRESS).toBe('off');
+    expect(() => parseConfig({ CORS_ORIGINS: 'https://shop.example.com/app' })).toThrow(/CORS_ORIGINS/);
+    expect(() => parseConfig({ CORS_ORIGINS: '*' })).toThrow(/CORS_ORIGINS/);
+    expect(() => parseConfig({ WORKER_METRICS_ADDRESS: '9464' })).toThrow(/WORKER_METRICS_ADDRESS/);
+  });
+
   it('has no default for any secret', () => {
     const c = parseConfig({}) as Record<string, unknown>;
     const secretish = Object.keys(c).filter((k) => /(PASSWORD|SECRET|API_KEY|AUTH_TOKEN)$/.test(k));

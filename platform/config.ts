@@ -14,6 +14,13 @@ const optionalUrl = z.preprocess(blankIsUnset, z.string().trim().url().optional(
 const optionalString = z.preprocess(blankIsUnset, z.string().trim().optional());
 
 const duration = /^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/;
+const unitMs: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** A duration matching `duration` in milliseconds. */
+function durationMs(v: string): number {
+  const [, amount, unit] = /^(\d+(?:\.\d+)?)\s*([a-z]+)$/.exec(v)!;
+  const key = unit!.startsWith('ms') || unit!.startsWith('milli') ? 'ms' : unit![0]!;
+  return Number(amount) * unitMs[key]!;
+}
 
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -23,6 +30,28 @@ const schema = z.object({
   PUBLIC_URL: optionalUrl,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATA_DIR: z.string().default('.data'),
+  /** Browser origins allowed to call the API from another site (comma-separated); none = same origin only. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((o) => o.trim().replace(/\/+$/, ''))
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().regex(/^https?:\/\/[^/\s]+$/, 'origins like https://shop.example.com, no paths'))),
+  /** OTLP/HTTP collector base URL; unset = tracing off. Spans go to `<url>/v1/traces`. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalUrl,
+  OTEL_SERVICE_NAME: z.string().trim().min(1).default('liquor-marketing-agent'),
+  /** Where a worker serves the Temporal SDK's own metrics for Prometheus (`host:port`), or `off`. */
+  WORKER_METRICS_ADDRESS: z.preprocess(
+    blankIsUnset,
+    z
+      .string()
+      .regex(/^(off|[\w.-]+:\d{1,5}|\[[\da-f:]+\]:\d{1,5})$/i, 'host:port, or off')
+      .default('127.0.0.1:9464'),
+  ),
 
   DATABASE_URL: optionalUrl,
   DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -37,6 +66,8 @@ const schema = z.object({
   TEMPORAL_CLI_PATH: optionalString,
   TEMPORAL_DEV_PORT: port.default(7233),
   TEMPORAL_UI_PORT: port.default(8233),
+  /** The Temporal Web UI's address, for links from the app (default: the embedded dev server's UI). */
+  TEMPORAL_UI_URL: optionalUrl,
   /** mTLS to a self-hosted cluster or Temporal Cloud: PEM files of the client certificate and key. */
   TEMPORAL_TLS_CERT_FILE: optionalString,
   TEMPORAL_TLS_KEY_FILE: optionalString,
@@ -165,6 +196,64 @@ const schema = z.object({
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   DELIVERY_WAIT: z.string().regex(duration, 'a duration like "6 hours"').default('6 hours'),
   ENGAGEMENT_WINDOW: z.string().regex(duration, 'a duration like "3 days"').default('3 days'),
+  /**
+   * For tests and demos only: how long a campaign day lasts. Shorter than a day, approval schedules
+   * day N at approval + N × this length (each send window as long as one such day) instead of the
+   * calendar's send windows, so a 7-day campaign runs in minutes.
+   */
+  CAMPAIGN_DAY_LENGTH: z.string().regex(duration, 'a duration like "1 day" or "20 seconds"').default('1 day'),
+  /** E-mails that cannot reach their customer (no consent, bounced, failed for good) are replaced by a text. */
+  SMS_FALLBACK: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** E-mails not opened this long after sending fall back to a text too (before the next day's sends), or `off`. */
+  SMS_FALLBACK_UNOPENED_AFTER: z
+    .string()
+    .regex(
+      /^off$|^\d+(\.\d+)?\s*(ms|milliseconds?|s|seconds?|m|minutes?|h|hours?|d|days?)$/,
+      'a duration like "24 hours", or off',
+    )
+    .default('off'),
+
+  // --- Analytics. ---
+  /** Raw engagement events older than this are dropped a whole month partition at a time; rollups stay. */
+  ANALYTICS_RETENTION_DAYS: z.coerce.number().int().min(31).max(3_650).default(400),
+  /** Cron (store time zone) of the daily analytics maintenance: partitions ahead, retention, late attribution. */
+  ANALYTICS_SCHEDULE: z.string().default('15 2 * * *'),
+  /** Attribution windows per channel and touch, e.g. {"email":{"clicked":"5 days"},"sms":{"delivered":"12 hours"}}. */
+  ATTRIBUTION_WINDOWS: z
+    .string()
+    .default('{"email":{"clicked":"5 days","opened":"5 days"},"sms":{"clicked":"1 day","delivered":"12 hours"}}')
+    .transform((v, ctx) => {
+      try {
+        const touch = z.enum(['delivered', 'opened', 'clicked']);
+        const parsed = z
+          .partialRecord(z.enum(['email', 'sms']), z.partialRecord(touch, z.string().regex(duration)))
+          .parse(JSON.parse(v));
+        return Object.fromEntries(
+          Object.entries(parsed).map(([channel, byTouch]) => [
+            channel,
+            Object.fromEntries(Object.entries(byTouch ?? {}).map(([t, d]) => [t, durationMs(d!)])),
+          ]),
+        ) as Partial<Record<'email' | 'sms', Partial<Record<'delivered' | 'opened' | 'clicked', number>>>>;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'JSON like {"email":{"clicked":"5 days"},"sms":{"clicked":"1 day"}}' });
+        return z.NEVER;
+      }
+    }),
+  /** A directory exports may be written to (`POST /api/analytics/exports` with destination "directory"). */
+  EXPORT_DIR: optionalString,
+  /** An S3-compatible bucket exports may be written to; credentials come from the AWS SDK's usual sources. */
+  EXPORT_S3_BUCKET: optionalString,
+  EXPORT_S3_ENDPOINT: optionalUrl,
+  EXPORT_S3_REGION: z.string().default('us-east-1'),
+  EXPORT_S3_PREFIX: z.string().default('exports/'),
+  /** Path-style URLs (bucket in the path), which MinIO and most self-hosted stores need. */
+  EXPORT_S3_FORCE_PATH_STYLE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 
   STORE_TIME_ZONE: z
     .string()

@@ -61,6 +61,7 @@ describe('npm start (the all-in-one launcher)', () => {
       EMBEDDED_POSTGRES_PORT: String(await freePort()),
       TEMPORAL_DEV_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${await freePort()}`,
       ADMIN_EMAIL: 'owner@store.example',
       LOG_LEVEL: 'warn',
     };
@@ -86,6 +87,9 @@ describe('npm start (the all-in-one launcher)', () => {
     const ui = await fetch(`http://localhost:${env.TEMPORAL_UI_PORT}/api/v1/namespaces/liquor-marketing`);
     expect(ui.status).toBe(200);
     expect(JSON.stringify(await ui.json())).toContain('liquor-marketing');
+    // The worker's Temporal SDK metrics, with the self-check workflow it ran at start-up.
+    const sdkMetrics = await (await fetch(`http://${env.WORKER_METRICS_ADDRESS}/metrics`)).text();
+    expect(sdkMetrics).toMatch(/^temporal_workflow_completed\{.*workflow_type="selfCheckWorkflow"/m);
 
     const children = ['postgres/server.pid', 'temporal.pid'].map((f) =>
       Number(readFileSync(path.join(dataDir!, f), 'utf8')),

@@ -5,15 +5,20 @@ import { createApp } from '../api/app.ts';
 import { ensureFirstAdmin } from '../api/auth/first-admin.ts';
 import { listen } from '../api/server.ts';
 import { createApiServices } from '../api/services.ts';
+import { createRealtime } from '../api/realtime/socket.ts';
+import { temporalUiOf } from '../api/routes/system.ts';
 import { connectTemporalClient, isTemporalReachable } from '../temporal/client.ts';
+import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 import { ensureNamespace } from '../temporal/namespace.ts';
-import { ensureScoringSchedule } from '../temporal/schedules.ts';
+import { ensureAnalyticsSchedule, ensureScoringSchedule } from '../temporal/schedules.ts';
+import { ensureSandboxEventsSchedule } from '../temporal/sandbox-events-schedule.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
-import { startWorkers } from '../temporal/worker.ts';
+import { installRuntimeLogger, startWorkers } from '../temporal/worker.ts';
 import { readWorkflowBundle } from '../temporal/workflow-bundle.ts';
 import { activityDeps, campaignTimings, unsubscribeSecret } from '../activities/settings.ts';
 import { createProviders } from '../activities/messaging/providers/index.ts';
 import { plannerSummary } from '../activities/planning/planner.ts';
+import { createEngagementIngestion } from '../activities/webhooks/ingestion.ts';
 import type { selfCheckWorkflow } from '../workflows/self-check.ts';
 import { config, ConfigError } from './config.ts';
 import { createDb } from './db.ts';
@@ -22,6 +27,8 @@ import { migrateToLatest } from './migrate.ts';
 import { startEmbeddedPostgres } from './postgres.ts';
 import { StartupError } from './processes.ts';
 import { startEmbeddedTemporal } from './temporal-server.ts';
+import { startTracing } from './tracing.ts';
+import { ensureWebBuild, webBuildDir } from './web-build.ts';
 
 /**
  * `npm start`: the whole platform in one process on embedded defaults — PostgreSQL and the
@@ -65,6 +72,15 @@ async function main(): Promise<void> {
 
   mkdirSync(cfg.dataDir, { recursive: true });
   const started = Date.now();
+  // Before any worker or native connection: the Temporal runtime is made once, with its metrics.
+  if (cfg.ROLE !== 'api') {
+    installRuntimeLogger(log, {
+      metricsAddress: cfg.WORKER_METRICS_ADDRESS === 'off' ? undefined : cfg.WORKER_METRICS_ADDRESS,
+    });
+  }
+  const tracing = startTracing({ endpoint: cfg.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: cfg.OTEL_SERVICE_NAME });
+  // Stopped last, so that the spans of everything stopping before it are sent.
+  if (tracing) stops.push({ name: 'tracing', stop: tracing.shutdown });
 
   let databaseUrl = cfg.DATABASE_URL;
   let postgresWhere: string;
@@ -96,7 +112,12 @@ async function main(): Promise<void> {
   if (applied.length) log.info({ applied }, 'migrations applied');
   const admin = await ensureFirstAdmin(db, cfg.ADMIN_EMAIL);
 
-  const temporal = await connectTemporalClient(temporalAddress, cfg.TEMPORAL_NAMESPACE);
+  // mTLS / Temporal Cloud only apply to an external cluster; the embedded dev server is plaintext on loopback.
+  const temporalConnection = cfg.TEMPORAL_ADDRESS ? temporalConnectionOptions(cfg) : {};
+  const temporal = await connectTemporalClient(temporalAddress, cfg.TEMPORAL_NAMESPACE, {
+    tracing: !!tracing,
+    connection: temporalConnection,
+  });
   stops.push({ name: 'Temporal client', stop: temporal.close });
   if (cfg.TEMPORAL_ADDRESS) await ensureNamespace(temporal.connection, cfg.TEMPORAL_NAMESPACE);
 
@@ -104,13 +125,21 @@ async function main(): Promise<void> {
   const providers = createProviders(cfg, { db });
   const queues = taskQueues(cfg.TEMPORAL_TASK_QUEUE_PREFIX);
   await ensureScoringSchedule(temporal.client, { queues, cron: cfg.SCORING_SCHEDULE, timeZone: cfg.STORE_TIME_ZONE });
+  await ensureSandboxEventsSchedule(temporal.client, { queues, enabled: providers.sandbox !== undefined });
+  await ensureAnalyticsSchedule(temporal.client, {
+    queues,
+    cron: cfg.ANALYTICS_SCHEDULE,
+    timeZone: cfg.STORE_TIME_ZONE,
+  });
   if (cfg.ROLE !== 'api') {
     const workers = await startWorkers({
       address: temporalAddress,
+      connectionOptions: temporalConnection,
       namespace: cfg.TEMPORAL_NAMESPACE,
       queues,
       kinds: cfg.WORKER_TASK_QUEUES,
       deps: activityDeps(cfg, db, log, providers),
+      tracing,
       ...(cfg.WORKFLOW_BUNDLE ? { workflowBundle: readWorkflowBundle(cfg.WORKFLOW_BUNDLE) } : {}),
     });
     stops.push({ name: 'worker', stop: () => workers.shutdown() });
@@ -122,6 +151,23 @@ async function main(): Promise<void> {
 
   let apiUrl = '(not started: ROLE=worker)';
   if (cfg.ROLE !== 'worker') {
+    try {
+      ensureWebBuild((message) => log.info(message));
+    } catch (err) {
+      log.error({ err }, 'the web app could not be built; the API serves the previous build, if any');
+    }
+    // One buffer for every webhook and click of the process; closed (flushed) after the API stops.
+    const engagement = createEngagementIngestion({ db, log });
+    stops.push({ name: 'engagement ingestion', stop: () => engagement.close() });
+    const services = createApiServices(db, cfg);
+    // WebSocket clients hear of ledger and status changes over the database, whichever process made them.
+    const realtime = createRealtime({
+      db,
+      log,
+      ...services,
+      connection: { connectionString: databaseUrl },
+      allowedOrigins: [cfg.publicUrl, ...cfg.CORS_ORIGINS],
+    });
     const api = await listen(
       createApp({
         db,
@@ -131,11 +177,15 @@ async function main(): Promise<void> {
         config: cfg,
         campaignTimings: campaignTimings(cfg),
         unsubscribeSecret: unsubscribeSecret(cfg),
-        system: { planner: plannerSummary(cfg), providers: providers.summary },
-        ...createApiServices(db, cfg),
+        system: { planner: plannerSummary(cfg), providers: providers.summary, temporalUi: temporalUiOf(cfg) },
+        tracing: !!tracing,
+        webBuildDir,
+        engagement,
+        ...services,
       }),
       cfg.PORT,
       cfg.HOST,
+      { upgrades: realtime },
     );
     stops.push({ name: 'API', stop: () => api.close() });
     apiUrl = cfg.PUBLIC_URL ?? api.url;

@@ -42,6 +42,37 @@ export async function ensureScoringSchedule(
   }
 }
 
+/**
+ * The daily analytics maintenance: monthly event partitions ahead of time, retention, late
+ * attribution. Named after the workflow queue, so test runs on their own queues never share it.
+ */
+export async function ensureAnalyticsSchedule(
+  client: Client,
+  opts: { queues: TaskQueues; cron: string; timeZone: string },
+): Promise<void> {
+  const scheduleId = `analytics-maintenance/${opts.queues.workflows}`;
+  const spec = { cronExpressions: [opts.cron], timezone: opts.timeZone };
+  const action = {
+    type: 'startWorkflow' as const,
+    workflowType: 'maintainAnalyticsWorkflow',
+    workflowId: scheduleId,
+    taskQueue: opts.queues.workflows,
+    workflowExecutionTimeout: '2 hours',
+  };
+  const handle = client.schedule.getHandle(scheduleId);
+  try {
+    await handle.update((previous) => ({ ...previous, spec, action }));
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    try {
+      // A missed day is caught up once: the partitions it would have made are needed.
+      await client.schedule.create({ scheduleId, spec, action, policies: { overlap: 'SKIP', catchupWindow: '1 day' } });
+    } catch (createErr) {
+      if (!(createErr instanceof ScheduleAlreadyRunning)) throw createErr;
+    }
+  }
+}
+
 /** Starts a scoring run now, or joins the one already running. */
 export async function startScoring(
   client: Client,

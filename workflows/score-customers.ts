@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, log, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
 import type { FittedModels } from '../activities/scoring.ts';
 
@@ -22,11 +22,29 @@ function scoringSteps(taskQueue: string) {
       heartbeatTimeout: '1 minute',
       retry,
     }),
-    // One transaction (segment counts and memberships at once) that cannot heartbeat: on a first
-    // run over a million customers it rewrites every customer's segment, minutes of work.
+    // Index builds, the swap of the new scores table and the segment counts: statements that
+    // cannot heartbeat. On a first run it also copies every customer's segment to customers.
     finishing: proxyActivities<Activities>({ taskQueue, startToCloseTimeout: '30 minutes', retry }),
   };
 }
+
+/**
+ * Customers who moved into high churn risk get a win-back journey. The scores are in by now:
+ * a failure here is logged and leaves the run completed, and tomorrow's run tries again.
+ */
+async function startWinBackJourneys(scoringRunId: string, workflowsTaskQueue: string): Promise<void> {
+  try {
+    await winBacks.startWinBackJourneys({ scoringRunId, workflowsTaskQueue });
+  } catch (err) {
+    log.warn('win-back journeys were not started', { scoringRunId, error: (err as Error).message });
+  }
+}
+
+const winBacks = proxyActivities<Activities>({
+  startToCloseTimeout: '30 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 5, initialInterval: '5 seconds' },
+});
 
 export interface ScoreCustomersInput {
   trigger: 'manual' | 'import' | 'schedule';
@@ -54,6 +72,7 @@ export async function scoreCustomersWorkflow(input: ScoreCustomersInput): Promis
     const fitted = await steps.chunked.fitScoringModels(runId);
     const customers = await steps.chunked.writeCustomerScores(runId, fitted.model);
     await steps.finishing.finishScoringRun(runId, { scored: customers });
+    if (patched('win-back-journeys')) await startWinBackJourneys(runId, info.taskQueue);
     return { runId, customers, fits: { bgnbd: fitted.bgnbd, gammaGamma: fitted.gammaGamma } };
   } catch (err) {
     const message = err instanceof Error ? (err.cause instanceof Error ? err.cause.message : err.message) : String(err);

@@ -56,7 +56,9 @@ describe('GET /api/system', () => {
 describe('the Temporal Web UI link', () => {
   it('is the configured UI, the embedded dev server UI, or unknown for an external cluster', () => {
     const cfg = (env: NodeJS.ProcessEnv) => parseConfig({ AUTH_SECRET: 'x'.repeat(32), ...env });
-    expect(temporalUiOf(cfg({ TEMPORAL_UI_URL: 'https://temporal.store.example/', TEMPORAL_NAMESPACE: 'shop' }))).toEqual({
+    expect(
+      temporalUiOf(cfg({ TEMPORAL_UI_URL: 'https://temporal.store.example/', TEMPORAL_NAMESPACE: 'shop' })),
+    ).toEqual({
       url: 'https://temporal.store.example',
       namespace: 'shop',
     });

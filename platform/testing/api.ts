@@ -1,5 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import type pg from 'pg';
 import path from 'node:path';
 import { createProviders } from '../../activities/messaging/providers/index.ts';
 import { plannerSummary } from '../../activities/planning/planner.ts';
@@ -11,8 +12,10 @@ import { hashPassword } from '../../api/auth/passwords.ts';
 import type { Role } from '../../api/auth/roles.ts';
 import { listen, type ApiServer } from '../../api/server.ts';
 import { createApiServices } from '../../api/services.ts';
+import { createRealtime, type Realtime, type RealtimeOptions } from '../../api/realtime/socket.ts';
 import { parseConfig } from '../config.ts';
 import type { Db } from '../db.ts';
+import type { Logger } from '../logger.ts';
 import { temporalTestTarget, testLog, testTaskQueue } from './temporal.ts';
 
 /** Responses in tests carry arbitrary JSON that each test inspects as it needs. */
@@ -24,6 +27,8 @@ export interface TestApi {
   url: string;
   server: ApiServer;
   services: ReturnType<typeof createApiServices>;
+  /** The /ws endpoint, with its own database listener (await `realtime.ready` before relying on it). */
+  realtime: Realtime;
   /** Creates a user with the role (once) and returns a Bearer access token for it. */
   tokenFor(role: Role): Promise<string>;
   /** fetch against the API with JSON in and out. */
@@ -40,7 +45,18 @@ export const TEST_PASSWORD = 'correct horse battery staple';
 /** A real API server on a free port, wired like production, over the test file's database. */
 export async function startTestApi(
   db: Db,
-  opts: { temporalReady?: () => Promise<boolean>; env?: NodeJS.ProcessEnv; workflows?: Workflows } = {},
+  opts: {
+    temporalReady?: () => Promise<boolean>;
+    env?: NodeJS.ProcessEnv;
+    workflows?: Workflows;
+    realtime?: Partial<Pick<RealtimeOptions, 'windowMs' | 'heartbeatMs' | 'limits' | 'listenerBackoff'>>;
+    /** Instead of the shared quiet test logger, e.g. one that a test reads. */
+    log?: Logger;
+    /** A span per request (the test registers the tracer provider). */
+    tracing?: boolean;
+    /** Serve the built web app too (platform/web-build.ts `webBuildDir`), for browser tests. */
+    webBuildDir?: string;
+  } = {},
 ): Promise<TestApi> {
   const cfg = parseConfig({
     DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'lma-api-')),
@@ -55,7 +71,9 @@ export async function startTestApi(
   const workflows = opts.workflows ?? { client: temporal!.client, queues: taskQueues(testTaskQueue('api')) };
   const app = createApp({
     db,
-    log: testLog,
+    log: opts.log ?? testLog,
+    tracing: opts.tracing,
+    webBuildDir: opts.webBuildDir,
     temporalReady: opts.temporalReady ?? (async () => true),
     loginAttemptsPerMinute: 1_000,
     workflows,
@@ -72,7 +90,16 @@ export async function startTestApi(
     },
     ...services,
   });
-  const server = await listen(app, 0, '127.0.0.1');
+  const realtime = createRealtime({
+    db,
+    log: testLog,
+    ...services,
+    connection: (db.client as { config: { connection: pg.ClientConfig } }).config.connection,
+    allowedOrigins: [cfg.publicUrl, ...cfg.CORS_ORIGINS],
+    ...opts.realtime,
+  });
+  // Not waiting for `realtime.ready`: some tests give an unreachable database on purpose.
+  const server = await listen(app, 0, '127.0.0.1', { upgrades: realtime });
   const tokens = new Map<Role, string>();
   const passwordHash = await hashPassword(TEST_PASSWORD);
 
@@ -80,6 +107,7 @@ export async function startTestApi(
     url: server.url,
     server,
     services,
+    realtime,
     async tokenFor(role) {
       let token = tokens.get(role);
       if (!token) {
