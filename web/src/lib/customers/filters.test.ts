@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   customersApiQuery,
+  customersCountQuery,
   defaultFilters,
   filtersFromUrl,
   filtersToSearch,
@@ -55,9 +56,19 @@ describe('customers table state in the URL', () => {
     expect(withChange(onPage3, { cursor: 'c4' })).toEqual({ ...onPage3, cursor: 'c4' });
   });
 
-  it('asks the API for the total only on the first page', () => {
-    expect(customersApiQuery({ ...defaultFilters })).toMatchObject({ limit: 50, withTotal: true });
-    expect(customersApiQuery({ ...defaultFilters, cursor: 'c2' }).withTotal).toBeUndefined();
+  it('loads the page without the count, and counts separately over all pages', () => {
+    expect(customersApiQuery({ ...defaultFilters, cursor: 'c2' })).toEqual({
+      ...defaultFilters,
+      cursor: 'c2',
+      limit: 50,
+    });
+    expect(customersCountQuery({ ...defaultFilters, segment: 'vip', cursor: 'c2' })).toEqual({
+      ...defaultFilters,
+      segment: 'vip',
+      cursor: undefined,
+      limit: 1,
+      withTotal: true,
+    });
   });
 
   it('maps a header click to the API sort and back', () => {
