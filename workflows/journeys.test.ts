@@ -151,15 +151,13 @@ describe('journey workflows (time-skipping)', () => {
     const customerId = scored.customer_id as string;
     await t.db('customers').where({ id: customerId }).update({ age_verified: true, date_of_birth: '1975-01-01' });
     await t.db('suppressions').where({ customer_id: customerId }).update({ lifted_at: new Date() });
-    await t
-      .db('consents')
-      .insert({
-        customer_id: customerId,
-        channel: 'email',
-        status: 'opted_in',
-        source: 'test',
-        recorded_at: new Date(),
-      });
+    await t.db('consents').insert({
+      customer_id: customerId,
+      channel: 'email',
+      status: 'opted_in',
+      source: 'test',
+      recorded_at: new Date(),
+    });
     await t
       .db('customers')
       .where({ id: customerId })
@@ -241,6 +239,42 @@ describe('journey workflows (time-skipping)', () => {
     expect((await ledger(runId)).outbox).toHaveLength(1);
   }, 120_000);
 
+  it('win-back: an e-mail at once and a text a week later', async () => {
+    const customerId = await reachableCustomer();
+    const { handle, runId } = await start('win_back', customerId);
+    expect(await finish(handle)).toEqual({ status: 'completed', exitReason: null, sent: 2, skipped: 0, failed: 0 });
+    const { sends, outbox } = await ledger(runId);
+    expect(sends.map((s) => [s.journey_step, s.channel, s.status])).toEqual([
+      [0, 'email', 'sent'],
+      [1, 'sms', 'sent'],
+    ]);
+    expect(outbox.map((o) => o.channel).sort()).toEqual(['email', 'sms']);
+    const steps = await dispatchedSteps(handle);
+    expect(steps.at(-1)!.afterMs).toBeGreaterThanOrEqual(168 * HOUR);
+  }, 120_000);
+
+  it.each(['post_purchase', 'abandoned_cart', 'win_back'] as const)(
+    '%s: an opt-out or a suppression before the first send ends it with nothing sent',
+    async (journey) => {
+      const optedOut = await reachableCustomer();
+      await t.db('consents').insert({ customer_id: optedOut, channel: 'email', status: 'opted_out', source: 'test' });
+      const suppressed = await reachableCustomer();
+      await t.db('suppressions').insert({
+        channel: 'email',
+        address: `journey-${n}@example.com`,
+        reason: 'complaint',
+        customer_id: suppressed,
+      });
+      const a = await start(journey, optedOut);
+      const b = await start(journey, suppressed);
+      expect(await finish(a.handle)).toMatchObject({ status: 'exited', exitReason: 'opted_out', sent: 0 });
+      expect(await finish(b.handle)).toMatchObject({ status: 'exited', exitReason: 'suppressed', sent: 0 });
+      expect((await ledger(a.runId)).sends).toEqual([]);
+      expect((await ledger(b.runId)).sends).toEqual([]);
+    },
+    120_000,
+  );
+
   it('a journey switched off starts, sends nothing and says why', async () => {
     await t.db('journey_settings').insert({ journey: 'post_purchase', enabled: false, settings: '{}' });
     const customerId = await reachableCustomer();
@@ -268,7 +302,7 @@ describe('journey workflows (time-skipping)', () => {
         args: [{ trigger: 'manual', scoringTaskQueue: c.queues.scoring }],
       });
     await score();
-    const runs = await t.db('journey_runs').where({ journey: 'win_back' });
+    const runs = await t.db('journey_runs').where({ journey: 'win_back', trigger: 'scoring' });
     const nowHigh = (await t.db('customer_scores').where({ churn_band: 'high' }).pluck('customer_id')) as string[];
     // Those made medium above, and any whom the clock (moved on by earlier tests) made high since.
     const moved = nowHigh.filter((id) => before.has(id) && before.get(id) !== 'high');
@@ -278,7 +312,7 @@ describe('journey workflows (time-skipping)', () => {
 
     // The next night nobody moved: nobody is started again.
     await score();
-    expect(await t.db('journey_runs').where({ journey: 'win_back' })).toHaveLength(runs.length);
+    expect(await t.db('journey_runs').where({ journey: 'win_back', trigger: 'scoring' })).toHaveLength(runs.length);
 
     // A purchase ends a win-back.
     const one = runs[0]!;
