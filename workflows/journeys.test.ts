@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import type { WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import type { SendJourneyStepInput } from '../activities/journeys.ts';
 import type { JourneyKind } from '../domain/journeys/definitions.ts';
 import { startCampaignTestEnv, type CampaignTestEnv } from '../platform/testing/campaigns.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
+import { historyToJSON } from '../platform/testing/histories.ts';
 import { signalJourney, signalWithStartJourney } from '../temporal/journey-starts.ts';
 import { JourneyType } from '../temporal/search-attributes.ts';
 import { journeyStateQuery, type JourneyResult, type JourneyState } from './journey-messages.ts';
@@ -101,6 +103,16 @@ describe('journey workflows (time-skipping)', () => {
       });
   }
 
+  /**
+   * With RECORD_JOURNEY_HISTORIES=1, keeps the journey's history as a fixture that
+   * workflows/journeys-replay.test.ts replays against later code (see there).
+   */
+  async function record(handle: WorkflowHandle, name: string): Promise<void> {
+    if (!process.env.RECORD_JOURNEY_HISTORIES) return;
+    const json = historyToJSON(await handle.fetchHistory());
+    writeFileSync(new URL(`./fixtures/${name}`, import.meta.url), `${JSON.stringify(json, null, 2)}\n`);
+  }
+
   async function ledger(runId: string) {
     const sends = await t.db('sends').where({ journey_run_id: runId }).orderBy('journey_step');
     const outbox = await t.db('outbox').whereIn(
@@ -140,6 +152,7 @@ describe('journey workflows (time-skipping)', () => {
     }
     const run = await t.db('journey_runs').where({ id: runId }).first();
     expect(run).toMatchObject({ journey: 'welcome', status: 'completed', exit_reason: null, announced: true });
+    await record(handle, 'journey-welcome-history.json');
   }, 120_000);
 
   it("post-purchase follow-up: a cross-sell from the customer's primary category", async () => {
@@ -196,6 +209,7 @@ describe('journey workflows (time-skipping)', () => {
     expect(await handle.result()).toMatchObject({ status: 'exited', exitReason: 'purchased', sent: 0 });
     expect(await dispatchedSteps(handle)).toEqual([]);
     expect((await ledger(runId)).sends).toEqual([]);
+    await record(handle, 'journey-cart-purchased-history.json');
     expect(await t.db('journey_runs').where({ id: runId }).first()).toMatchObject({
       status: 'exited',
       exit_reason: 'purchased',
@@ -249,6 +263,7 @@ describe('journey workflows (time-skipping)', () => {
       [1, 'sms', 'sent'],
     ]);
     expect(outbox.map((o) => o.channel).sort()).toEqual(['email', 'sms']);
+    await record(handle, 'journey-win-back-history.json');
     const steps = await dispatchedSteps(handle);
     expect(steps.at(-1)!.afterMs).toBeGreaterThanOrEqual(168 * HOUR);
   }, 120_000);
