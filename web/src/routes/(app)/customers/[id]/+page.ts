@@ -2,6 +2,7 @@ import { error } from '@sveltejs/kit';
 import { ApiError } from '$lib/api.ts';
 import { api } from '$lib/client.ts';
 import type { CustomerScores } from '$lib/customers/explain.ts';
+import type { CustomerJourney } from '$lib/customers/journeys.ts';
 import type { PageLoad } from './$types';
 
 export interface CustomerDetail {
@@ -57,7 +58,12 @@ interface Consent {
 
 export const load = (async ({ params }) => {
   try {
-    return { detail: await api.get<CustomerDetail>(`/api/customers/${encodeURIComponent(params.id)}`) };
+    const path = `/api/customers/${encodeURIComponent(params.id)}`;
+    const [detail, journeys] = await Promise.all([
+      api.get<CustomerDetail>(path),
+      api.get<{ items: CustomerJourney[] }>(`${path}/journeys`),
+    ]);
+    return { detail, journeys: journeys.items };
   } catch (err) {
     if (err instanceof ApiError && (err.status === 404 || err.status === 400)) error(404, 'No such customer.');
     throw err;
