@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { journeySendId } from '../../activities/journeys.ts';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
 
@@ -182,6 +183,41 @@ describe('POST /api/events', () => {
     expect(res).toMatchObject({ outcome: 'ignored', journeys: [{ journey: 'welcome', outcome: 'ignored' }] });
     expect(await t.db('journey_runs').where({ customer_id: c.id })).toEqual([]);
     await t.db('journey_settings').delete();
+  });
+
+  it('an order after a journey message is attributed to that message, as after a campaign message', async () => {
+    const c = await customer();
+    await post(event({ customerId: c.externalId, type: 'cart_abandoned' }));
+    const run = await t.db('journey_runs').where({ customer_id: c.id }).first();
+    // The row the journey's send activity writes (workflows/journeys.test.ts sends for real).
+    const sendId = journeySendId(run.id, c.id, 'email', 0);
+    await t.db('sends').insert({
+      id: sendId,
+      journey_run_id: run.id,
+      journey_step: 0,
+      customer_id: c.id,
+      channel: 'email',
+      status: 'sent',
+      sent_at: new Date('2026-05-01T14:00:00Z'),
+    });
+    await t.db('analytics_events').insert({
+      occurred_at: new Date('2026-05-01T15:00:00Z'),
+      type: 'clicked',
+      customer_id: c.id,
+      send_id: sendId,
+      channel: 'email',
+    });
+    const pos = (await api.services.apiKeys.create({ name: 'till', role: 'manager', scopes: ['orders'] })).key;
+    const res = await api.request('POST', '/api/orders', {
+      token: pos,
+      body: { orderId: `O-${c.externalId}`, customerId: c.externalId, orderedAt: '2026-05-01T20:00:00Z', total: '30' },
+    });
+    expect(res.status).toBe(201);
+    expect((await res.json()).attribution).toMatchObject({ sendId, campaignId: null, touch: 'clicked' });
+    const journeys = await (
+      await api.request('GET', `/api/customers/${c.id}/journeys`, { token: await api.tokenFor('user') })
+    ).json();
+    expect(journeys.items[0].sends).toMatchObject([{ id: sendId, step: 0, channel: 'email', status: 'sent' }]);
   });
 
   it("the customer page lists the customer's journeys", async () => {
