@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { journeySendId } from '../../activities/journeys.ts';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
+import { temporalTestTarget } from '../../platform/testing/temporal.ts';
+import { connectTemporalClient } from '../../temporal/client.ts';
 
 /**
  * The events API against the shared Temporal dev server. Nobody polls the test's task queues,
@@ -135,6 +137,20 @@ describe('POST /api/events', () => {
     expect(res.journeys).toEqual([
       { journey: 'post_purchase', outcome: 'started', workflowId: `journey-post_purchase-${c.id}` },
       { journey: 'abandoned_cart', outcome: 'signalled' },
+    ]);
+
+    // A cart reminder that has ended is not told, and nothing fails.
+    const { address, namespace } = temporalTestTarget();
+    const temporal = await connectTemporalClient(address, namespace);
+    try {
+      await temporal.client.workflow.getHandle(`journey-abandoned_cart-${c.id}`).terminate('the test ends it');
+    } finally {
+      await temporal.close();
+    }
+    const later = await post(event({ customerId: c.externalId, type: 'purchase' }));
+    expect(later.status).toBe(202);
+    expect((await later.json()).journeys).toEqual([
+      { journey: 'post_purchase', outcome: 'signalled', workflowId: `journey-post_purchase-${c.id}` },
     ]);
   });
 
