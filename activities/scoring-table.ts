@@ -18,7 +18,11 @@ const LIVE_SCORES = 'customer_scores';
 /** Starts a run's scores table: the live table's columns, defaults and checks, no index or key yet. */
 export async function createNextScores(db: Db): Promise<void> {
   await db.raw(`drop table if exists ${NEXT_SCORES}`);
-  await db.raw(`create table ${NEXT_SCORES} (like ${LIVE_SCORES} including defaults including constraints)`);
+  // Autovacuum would only compete with the index builds; the swap turns it back on and analyzes.
+  await db.raw(
+    `create table ${NEXT_SCORES} (like ${LIVE_SCORES} including defaults including constraints)
+     with (autovacuum_enabled = false)`,
+  );
 }
 
 interface Structure {
@@ -91,6 +95,11 @@ export async function swapInNextScores(
   },
 ): Promise<void> {
   const structures = await liveStructures(db);
+  const { rows: liveOptions } = await db.raw<{ rows: { options: string[] | null }[] }>(
+    `select reloptions as options from pg_class where oid = ?::regclass`,
+    [LIVE_SCORES],
+  );
+  const storage = liveOptions[0]?.options ?? [];
   const run = (statement: string) =>
     db.transaction(async (trx) => {
       await trx.raw(`set local maintenance_work_mem = '256MB'`);
@@ -111,6 +120,9 @@ export async function swapInNextScores(
     await trx.raw(`drop table ${LIVE_SCORES}`);
     await trx.raw(`alter table ${NEXT_SCORES} rename to ${LIVE_SCORES}`);
     for (const s of structures) if (s.rename) await trx.raw(s.rename);
+    // The live table's own storage settings, which `create table … like` does not copy.
+    await trx.raw(`alter table ${LIVE_SCORES} reset (autovacuum_enabled)`);
+    if (storage.length > 0) await trx.raw(`alter table ${LIVE_SCORES} set (${storage.join(', ')})`);
     await options.inSwap(trx);
   });
   await db.raw(`analyze ${LIVE_SCORES}`);
