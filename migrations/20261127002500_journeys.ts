@@ -25,7 +25,7 @@ export async function up(knex: Knex): Promise<void> {
     t.boolean('enabled').notNullable().defaultTo(true);
     // Overrides of the journey's defaults (domain/journeys): timings and each step's message.
     t.jsonb('settings').notNullable().defaultTo('{}');
-    t.uuid('updated_by').references('users.id').onDelete('SET NULL');
+    t.uuid('updated_by').references('users.id').onDelete('SET NULL').index();
     t.timestamp('updated_at', { useTz: true }).notNullable().defaultTo(knex.fn.now());
   });
 
