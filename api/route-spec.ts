@@ -1,7 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { RouteKey } from './access.ts';
-import { parseOr400 } from './problem.ts';
+import { HttpProblem, parseOr400 } from './problem.ts';
 
 /**
  * What a route takes and gives, declared once beside its handler: `route()` validates requests
@@ -74,9 +74,28 @@ export function recordServedRoute(spec: RouteSpec): void {
  * Validates path, query, headers and body in that order; the first bad part answers 400 naming its
  * fields. No body is an empty one: `{}`.
  */
+/** Where a NUL character hides in a request part: PostgreSQL text cannot hold one. */
+function nulAt(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
+  if (value && typeof value === 'object') {
+    for (const [key, v] of Object.entries(value)) {
+      const found = nulAt(key, path) ?? nulAt(v, `${path}.${key}`);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
 export function validateInput(spec: RouteSpec): RequestHandler {
   return (req, res, next) => {
     const bodyIsOurs = !spec.otherBodies || !!req.is(spec.bodyMediaType ?? 'application/json');
+    const nul =
+      nulAt(req.params, 'path') ?? nulAt(req.query, 'query') ?? (bodyIsOurs ? nulAt(req.body, 'body') : undefined);
+    if (nul) {
+      throw new HttpProblem(400, 'Bad Request', 'Text may not contain NUL characters.', {
+        errors: [{ path: nul, message: 'contains a NUL character' }],
+      });
+    }
     res.locals.input = {
       params: spec.params ? parseOr400(spec.params, req.params, 'path') : req.params,
       query: spec.query ? parseOr400(spec.query, req.query, 'query') : {},

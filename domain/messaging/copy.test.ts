@@ -92,3 +92,23 @@ describe('campaign copy', () => {
     expect(long).toEqual([{ field: 'sms', message: expect.stringMatching(/takes 3 segments/) }]);
   });
 });
+
+describe('campaign copy cannot reach outside its data', () => {
+  const attempts = [
+    '{% include "/etc/passwd" %}',
+    '{%- render "../../platform/config.ts" -%}',
+    '{% layout "x" %}{{ first_name }}',
+    '{{ first_name.constructor }}',
+    '{{ first_name | constructor }}',
+    '{{ __proto__ }}',
+    '{{ process.env.AUTH_SECRET }}',
+    '{{ global }}',
+    '{% for i in (1..100000000) %}x{% endfor %}',
+  ];
+
+  it.each(attempts)('refuses %s with a reason, never an error or a value from outside', async (attempt) => {
+    const issues = await checkCopy({ ...good, body: `Hi {{ first_name }}, ${attempt}` });
+    expect(issues.length).toBeGreaterThan(0);
+    expect(issues.every((i) => i.field === 'body' && i.message.length > 0)).toBe(true);
+  });
+});

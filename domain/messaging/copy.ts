@@ -145,12 +145,23 @@ function checkLiquid(field: CopyField, source: string, issues: CopyIssue[]): voi
     issues.push({ field, message: liquidMessage(err) });
     return;
   }
-  const unknown = new Set(
-    copyLiquid
-      .globalVariableSegmentsSync(parsed)
-      .filter((segments) => segments.length !== 1 || !known.has(String(segments[0])))
-      .map((segments) => segments.join('.')),
-  );
+  // Copy is self-contained: it may not pull in other templates (or files).
+  if (/\{%-?\s*(include|render|layout)\b/.test(source)) {
+    issues.push({ field, message: 'copy cannot include other templates' });
+    return;
+  }
+  let unknown: Set<string>;
+  try {
+    unknown = new Set(
+      copyLiquid
+        .globalVariableSegmentsSync(parsed)
+        .filter((segments) => segments.length !== 1 || !known.has(String(segments[0])))
+        .map((segments) => segments.join('.')),
+    );
+  } catch (err) {
+    issues.push({ field, message: liquidMessage(err) });
+    return;
+  }
   for (const name of unknown) {
     issues.push({ field, message: `unknown variable {{ ${name} }}; copy may use ${allowed}` });
   }
