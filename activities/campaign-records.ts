@@ -1,3 +1,4 @@
+import type { AdminAlerts } from './alerts.ts';
 import type { CampaignStatus } from '../domain/campaigns/lifecycle.ts';
 import type { Db } from '../platform/db.ts';
 import { matchEarlyReceiptsOfCampaign } from './webhooks/early-receipts.ts';
@@ -23,7 +24,7 @@ export interface DayOutcomes {
   unconfirmed: number;
 }
 
-export function createCampaignRecordActivities({ db }: { db: Db }) {
+export function createCampaignRecordActivities({ db, alerts }: { db: Db; alerts?: AdminAlerts }) {
   return {
     async recordCampaignStatus(campaignId: string, status: CampaignStatus, lastError: string | null): Promise<void> {
       await db('campaigns')
@@ -64,7 +65,8 @@ export function createCampaignRecordActivities({ db }: { db: Db }) {
      * per campaign day (the notification's key makes a retried activity notify only once).
      */
     async failExhaustedSends(campaignId: string, day: number, maxAttempts: number): Promise<number> {
-      return db.transaction(async (trx) => {
+      const dedupeKey = `sends_failed/${campaignId}/${day}`;
+      const failedCount = await db.transaction(async (trx) => {
         const failed = await trx('sends')
           .where({ campaign_id: campaignId, day, status: 'failed', retryable: true })
           .update({ retryable: false, updated_at: trx.fn.now() })
@@ -79,13 +81,16 @@ export function createCampaignRecordActivities({ db }: { db: Db }) {
               body: `They failed ${maxAttempts} attempts. Last error: ${failed[0]!.last_error ?? 'unknown'}`,
               campaign_id: campaignId,
               details: JSON.stringify({ day, sendIds: failed.slice(0, 100).map((f) => f.id) }),
-              dedupe_key: `sends_failed/${campaignId}/${day}`,
+              dedupe_key: dedupeKey,
             })
             .onConflict('dedupe_key')
             .ignore();
         }
         return failed.length;
       });
+      // Also when nothing failed this time: a retry after a crash delivers what is still pending.
+      await alerts?.deliver([dedupeKey]);
+      return failedCount;
     },
 
     /** Sent messages (of one day, or of the whole campaign) with no delivery evidence by now are `unconfirmed`. */

@@ -1,3 +1,4 @@
+import type { AdminAlerts } from './alerts.ts';
 import type { CampaignPlanner } from '../domain/planning/types.ts';
 import type { Db } from '../platform/db.ts';
 import { createCampaignPlanningActivities, type CampaignRules } from './campaign-planning.ts';
@@ -13,6 +14,8 @@ export interface CampaignDeps {
   planner: CampaignPlanner;
   rules: CampaignRules;
   messaging: MessagingDeps;
+  /** Slack and/or e-mail for admin notifications, when configured. */
+  alerts?: AdminAlerts;
 }
 
 /** The campaign workflow's activities: planning, sending and the ledger's bookkeeping. */

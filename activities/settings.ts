@@ -1,3 +1,4 @@
+import { createAdminAlerts } from './alerts.ts';
 import type { Duration } from '@temporalio/common';
 import { msToNumber } from '@temporalio/common/lib/time.js';
 import { createPlanner } from './planning/planner.ts';
@@ -66,6 +67,13 @@ export function activityDeps(
     sandbox: providers.sandbox,
     planner: createPlanner(cfg),
     rules,
+    alerts: createAdminAlerts({
+      slackWebhookUrl: cfg.ALERT_SLACK_WEBHOOK_URL,
+      emailTo: cfg.ALERT_EMAIL_TO,
+      email: providers.email.name === 'mailgun' ? providers.email : undefined,
+      db,
+      log,
+    }),
     messaging: {
       email: providers.email,
       sms: providers.sms,

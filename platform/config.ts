@@ -191,6 +191,20 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('false')
     .transform((v) => v === 'true'),
+  // --- Admin alerts (besides the notification record): Slack and/or e-mail, when set. ---
+  /** A Slack incoming-webhook URL for failed sends and other admin notifications. */
+  ALERT_SLACK_WEBHOOK_URL: optionalUrl,
+  /** Addresses (comma-separated) e-mailed through Mailgun with each admin notification. */
+  ALERT_EMAIL_TO: z
+    .string()
+    .default('')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((a) => a.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.string().email())),
   // --- Campaign timings (Temporal durations such as "5 minutes", "6 hours", "3 days"). ---
   SEND_RETRY_DELAY: z.string().regex(duration, 'a duration like "5 minutes"').default('5 minutes'),
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),

@@ -152,7 +152,10 @@ describe('analytics events store', () => {
     await t.db.raw(`select analytics_ensure_partition('2024-01-01')`);
     const s = await send(campaignA, 'email');
     await t.db('analytics_events').insert(event(s, 'opened', '2024-01-15T12:00:00Z', { campaign_id: campaignA }));
-    await t.db('sends').where({ id: s }).update({ created_at: new Date('2024-01-15T12:00:00Z') });
+    await t
+      .db('sends')
+      .where({ id: s })
+      .update({ created_at: new Date('2024-01-15T12:00:00Z') });
     const rollupsBefore = await t.db('analytics_daily').count({ n: '*' });
     const result = await maintainAnalytics(
       t.db,
