@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { buildTemporalCli, findTemporalCli, goAvailable, missingCliHelp } from '../../temporal/cli.ts';
 import { installTestServer, isTestServerInstalled } from '../../temporal/test-server.ts';
 import { ensureWebBuild } from '../web-build.ts';
@@ -23,3 +24,15 @@ if (!isTestServerInstalled()) {
   );
 }
 ensureWebBuild((line) => console.log(line));
+
+// The browser journey (web/e2e) drives the system's Chromium; tools that download their own
+// browser cannot reach the internet here. Say so now rather than fail deep in the run.
+const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+if (!existsSync(chromium)) {
+  console.error(
+    `The browser tests need Chromium at ${chromium}.\n` +
+      '  On Debian or Ubuntu: apt-get install chromium   (.ci/run does this)\n' +
+      '  Or point CHROMIUM_PATH at a Chromium or Chrome binary.',
+  );
+  process.exit(1);
+}
