@@ -10,6 +10,7 @@
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { createCampaignSendingActivities, type SendBatchInput } from '../activities/campaign-sending.ts';
@@ -23,6 +24,7 @@ import { findTemporalCli } from '../temporal/cli.ts';
 import { connectTemporalClient } from '../temporal/client.ts';
 import { startDevServer } from '../temporal/dev-server.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
+import { writeWorkflowBundle } from '../temporal/workflow-bundle.ts';
 import { startMailgunStub, type MailgunStub } from './stubs/mailgun-stub.ts';
 import type { Benchmark } from './types.ts';
 
@@ -83,12 +85,16 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
     log,
   });
   const temporal = await connectTemporalClient(server.address, NAMESPACE);
+  const bundle = path.join(os.tmpdir(), `lma-bench-workflows-${process.pid}.js`);
+  await writeWorkflowBundle(bundle);
   const stub: MailgunStub = await startMailgunStub({ apiKey, domain });
   const runs: Record<string, unknown>[] = [];
   try {
     for (const provider of providers) {
       const env: NodeJS.ProcessEnv = {
         NODE_ENV: 'production',
+        // Built once, loaded by the worker as production workers load it: no webpack at start-up.
+        WORKFLOW_BUNDLE: bundle,
         LOG_LEVEL: 'error',
         DATABASE_URL: connectionString(db),
         TEMPORAL_ADDRESS: server.address,

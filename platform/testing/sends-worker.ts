@@ -5,6 +5,7 @@
 import { activityDeps } from '../../activities/settings.ts';
 import { taskQueues, type TaskQueueKind } from '../../temporal/task-queues.ts';
 import { startWorkers } from '../../temporal/worker.ts';
+import { readWorkflowBundle } from '../../temporal/workflow-bundle.ts';
 import { parseConfig } from '../config.ts';
 import { createDb } from '../db.ts';
 import { createLogger } from '../logger.ts';
@@ -21,6 +22,8 @@ const workers = await startWorkers({
   deps,
   kinds: (process.env.WORKER_KINDS ?? 'sends').split(',') as TaskQueueKind[],
   shutdownGraceTime: '1 second',
+  // As production workers do (WORKFLOW_BUNDLE): no webpack in this process.
+  ...(cfg.WORKFLOW_BUNDLE ? { workflowBundle: readWorkflowBundle(cfg.WORKFLOW_BUNDLE) } : {}),
 });
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {
