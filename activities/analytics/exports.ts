@@ -4,8 +4,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { S3Client } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { csvLine, type CsvValue } from '../../domain/analytics/csv.ts';
 import type { Db } from '../../platform/db.ts';
 
@@ -222,6 +221,8 @@ export async function writeExport(
   if (!target.s3) throw new ExportDestinationMissing('EXPORT_S3_BUCKET is not set.');
   const key = `${target.s3.prefix}${name}`;
   const body = new PassThrough();
+  // The AWS SDK (~70 MiB once loaded) is only for S3 exports: every worker and API imports this module.
+  const { Upload } = await import('@aws-sdk/lib-storage');
   const upload = new Upload({
     client: target.s3.client,
     params: { Bucket: target.s3.bucket, Key: key, Body: body, ContentType: 'text/csv; charset=utf-8' },
@@ -237,7 +238,12 @@ export class ExportDestinationMissing extends Error {
 }
 
 /** The export bucket's client, from the config; credentials from the AWS SDK's usual chain. */
-export function exportS3Client(cfg: { endpoint?: string; region: string; forcePathStyle: boolean }): S3Client {
+export async function exportS3Client(cfg: {
+  endpoint?: string;
+  region: string;
+  forcePathStyle: boolean;
+}): Promise<S3Client> {
+  const { S3Client } = await import('@aws-sdk/client-s3');
   return new S3Client({
     region: cfg.region,
     endpoint: cfg.endpoint,

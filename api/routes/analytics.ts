@@ -146,12 +146,12 @@ const addDays = (d: string, n: number) => new Date(Date.parse(`${d}T00:00:00Z`) 
 export function analyticsRouter(deps: { db: Db; log: Logger; config: AnalyticsConfig }): Router {
   const router = Router();
   const cfg = deps.config;
-  let s3: S3Client | undefined;
-  const exportTarget = () => ({
+  let s3: Promise<S3Client> | undefined;
+  const exportTarget = async () => ({
     directory: cfg.EXPORT_DIR,
     s3: cfg.EXPORT_S3_BUCKET
       ? {
-          client: (s3 ??= exportS3Client({
+          client: await (s3 ??= exportS3Client({
             endpoint: cfg.EXPORT_S3_ENDPOINT,
             region: cfg.EXPORT_S3_REGION,
             forcePathStyle: cfg.EXPORT_S3_FORCE_PATH_STYLE,
@@ -216,7 +216,7 @@ export function analyticsRouter(deps: { db: Db; log: Logger; config: AnalyticsCo
   route(router, analyticsRoutes.write, async (_req, res, { body }) => {
     const { kind, destination, ...filter } = body;
     try {
-      const written = await writeExport(deps.db, kind, filter, destination, exportTarget());
+      const written = await writeExport(deps.db, kind, filter, destination, await exportTarget());
       res.locals.audit = { entityId: written.location, kind, destination };
       res.status(201).json({ kind, ...written });
     } catch (err) {
