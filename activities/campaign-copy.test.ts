@@ -5,6 +5,7 @@ import { saveCampaignCopy } from '../api/data/campaign-copy.ts';
 import { serverError, startOpenAiStub, type OpenAiStub, type RecordedRequest } from '../bench/stubs/openai-stub.ts';
 import type { CampaignPlanner } from '../domain/planning/types.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
+import { insertScoreRun, insertScoredCustomer } from '../platform/testing/scored-customers.ts';
 import { createCampaignPlanningActivities, type CampaignRules } from './campaign-planning.ts';
 import { createLlmPlanner } from './planning/llm-planner.ts';
 import { createDeterministicPlanner } from './planning/planner.ts';
@@ -26,9 +27,7 @@ const rules: CampaignRules = {
 
 /** Four customers in each of two segments, e-mail consent, scored. */
 async function seedAudience(db: TestDatabase['db']): Promise<{ emails: string[]; names: string[] }> {
-  const [run] = await db('score_runs')
-    .insert({ trigger: 'manual', as_of: new Date(), status: 'completed' })
-    .returning('id');
+  const runId = await insertScoreRun(db);
   const segments = await db('segments').whereIn('key', ['at_risk', 'champions']).select('id', 'key');
   const emails: string[] = [];
   const names: string[] = [];
@@ -38,35 +37,11 @@ async function seedAudience(db: TestDatabase['db']): Promise<{ emails: string[];
     const name = `Firstname${i}`;
     emails.push(email);
     names.push(name);
-    const [c] = await db('customers')
-      .insert({ external_id: `C-${i}`, email, first_name: name, age_verified: true, time_zone: 'America/Chicago' })
-      .returning('id');
-    await db('consents').insert({ customer_id: c.id, channel: 'email', status: 'opted_in', source: 'test' });
-    await db('customer_scores').insert({
-      customer_id: c.id,
-      run_id: run.id,
-      segment_id: segment.id,
-      order_count: 5,
-      frequency: 4,
-      recency: 100,
-      tenure: 400,
-      total_spent: '300.00',
-      avg_order_value: '60.00',
-      mean_repeat_spend: '60.00',
-      first_order_at: new Date('2025-06-01T12:00:00Z'),
-      last_order_at: new Date('2026-06-01T12:00:00Z'),
-      rfm_r: 2,
-      rfm_f: 4,
-      rfm_m: 3,
-      p_alive: 0.5,
-      churn_risk: 0.5,
-      churn_band: 'medium',
-      expected_purchases: 1,
-      expected_spend: '60.00',
-      clv: String(200 + i),
-      night_share: 0,
-      is_night_buyer: false,
-      primary_category: 'whiskey',
+    await insertScoredCustomer(db, {
+      runId,
+      segmentId: segment.id,
+      clv: 200 + i,
+      customer: { external_id: `C-${i}`, email, first_name: name, age_verified: true, time_zone: 'America/Chicago' },
     });
   }
   return { emails, names };

@@ -2,6 +2,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCampaign } from '../api/data/campaigns.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
+import { insertScoreRun, insertScoredCustomer } from '../platform/testing/scored-customers.ts';
 import { createCampaignPlanningActivities, type CampaignRules } from './campaign-planning.ts';
 import { createDeterministicPlanner } from './planning/planner.ts';
 
@@ -18,40 +19,14 @@ const rules: CampaignRules = {
 };
 
 async function seedAudience(db: TestDatabase['db']) {
-  const [run] = await db('score_runs')
-    .insert({ trigger: 'manual', as_of: new Date(), status: 'completed' })
-    .returning('id');
+  const runId = await insertScoreRun(db);
   const [segment] = await db('segments').where({ key: 'at_risk' }).select('id');
   for (let i = 0; i < 12; i++) {
-    const [c] = await db('customers')
-      .insert({ external_id: `C-${i}`, email: `c${i}@example.com`, age_verified: true, segment_id: segment.id })
-      .returning('id');
-    await db('consents').insert({ customer_id: c.id, channel: 'email', status: 'opted_in', source: 'test' });
-    await db('customer_scores').insert({
-      customer_id: c.id,
-      run_id: run.id,
-      segment_id: segment.id,
-      order_count: 5,
-      frequency: 4,
-      recency: 100,
-      tenure: 400,
-      total_spent: '300.00',
-      avg_order_value: '60.00',
-      mean_repeat_spend: '60.00',
-      first_order_at: new Date('2025-06-01T12:00:00Z'),
-      last_order_at: new Date('2026-06-01T12:00:00Z'),
-      rfm_r: 2,
-      rfm_f: 4,
-      rfm_m: 3,
-      p_alive: 0.5,
-      churn_risk: 0.5,
-      churn_band: 'medium',
-      expected_purchases: 1,
-      expected_spend: '60.00',
-      clv: String(200 + i),
-      night_share: 0,
-      is_night_buyer: false,
-      primary_category: 'whiskey',
+    await insertScoredCustomer(db, {
+      runId,
+      segmentId: segment.id,
+      clv: 200 + i,
+      customer: { external_id: `C-${i}`, email: `c${i}@example.com`, age_verified: true, segment_id: segment.id },
     });
   }
 }
