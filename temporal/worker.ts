@@ -48,6 +48,15 @@ export interface Workers {
 // sends are I/O-bound, planning waits on an LLM.
 const activitySlots: Record<TaskQueueKind, number> = { workflows: 20, sends: 20, scoring: 1, planning: 4 };
 
+/**
+ * Node flags for a worker process. A worker's garbage is short-lived (rendered messages, provider
+ * requests, activity payloads); V8's default young generation on a large machine (2 × 32 MiB
+ * semi-spaces) lets it grow ~100 MiB before collecting. 4 MiB semi-spaces keep a 100k-recipient
+ * campaign's worker well under 400 MiB at the same send rate (BENCHMARKS.md, `campaign-send`).
+ * V8 reads them only at start-up, so they go on the command line or in NODE_OPTIONS.
+ */
+export const workerNodeOptions = ['--max-semi-space-size=4'] as const;
+
 let runtimeInstalled = false;
 
 const levels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;

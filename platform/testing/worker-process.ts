@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { workerNodeOptions } from '../../temporal/worker.ts';
 
 /**
  * A worker in a child process (platform/testing/sends-worker.ts), for the crash test and the
@@ -10,7 +11,8 @@ const workerScript = fileURLToPath(new URL('./sends-worker.ts', import.meta.url)
 
 /** Starts the worker and resolves once it polls its task queues. */
 export function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const proc = spawn(process.execPath, [workerScript], {
+  // Run as production runs a worker (docker-compose.yml sets the same flags).
+  const proc = spawn(process.execPath, [...workerNodeOptions, workerScript], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
