@@ -28,7 +28,7 @@ async function seedAudience(db: TestDatabase['db']) {
       runId,
       segmentId: segment.id,
       clv: 200 + i,
-      customer: { external_id: `C-${i}`, email: `c${i}@example.com`, age_verified: true, segment_id: segment.id },
+      customer: { external_id: `C-${i}`, email: `c${i}@example.com`, age_verified: true },
     });
   }
 }

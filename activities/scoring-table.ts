@@ -81,16 +81,15 @@ async function liveStructures(db: Knex | Knex.Transaction): Promise<Structure[]>
 
 /**
  * Builds the next table's keys and indexes, then swaps it in. The indexes are built `parallel` at a
- * time (each on its own connection; CREATE INDEX statements do not block one another), with
- * `alongside` running next to them; foreign keys come last, one at a time, as ALTER TABLE
- * statements on one table wait for each other anyway. Readers wait for the swap's short exclusive
- * lock, never see a half-written table, and a failed run leaves the live scores as they were.
+ * time (each on its own connection; CREATE INDEX statements do not block one another); foreign
+ * keys come last, one at a time, as ALTER TABLE statements on one table wait for each other
+ * anyway. Readers wait for the swap's short exclusive lock, never see a half-written table, and
+ * a failed run leaves the live scores as they were.
  */
 export async function swapInNextScores(
   db: Db,
   options: {
     parallel: number;
-    alongside?: () => Promise<void>;
     inSwap: (trx: Knex.Transaction) => Promise<void>;
   },
 ): Promise<void> {
@@ -111,7 +110,7 @@ export async function swapInNextScores(
   const builders = Array.from({ length: Math.max(1, options.parallel) }, async () => {
     for (let statement = indexes.shift(); statement; statement = indexes.shift()) await run(statement);
   });
-  await Promise.all([...builders, options.alongside?.()]);
+  await Promise.all(builders);
   for (const s of structures.filter((s) => s.kind === 'foreign key')) await run(s.build);
 
   await db.transaction(async (trx) => {

@@ -127,10 +127,49 @@ describe('scoring activities', () => {
     expect(Number((await t.db('customer_scores').where({ run_id: runId }).count({ n: '*' }))[0]!.n)).toBe(scored);
     const exists = await t.db.raw(`select to_regclass('customer_scores_next') as t`);
     expect(exists.rows[0].t).toBeNull();
-    // The customers' copy of their segment follows the scores.
-    const stale = await t.db
-      .raw(`select count(*)::int as n from customers c join customer_scores s on s.customer_id = c.id
-                                  where c.segment_id is distinct from s.segment_id`);
-    expect(stale.rows[0].n).toBe(0);
+  });
+
+  it("counts analytics under the swapped-in scores' segments, on connections that used the old table", async () => {
+    const [{ id: campaign }] = await t
+      .db('campaigns')
+      .insert({ name: 'Rollup', type: 'win_back', starts_on: '2026-11-01', time_zone: TZ })
+      .returning('id');
+    const [customer] = await t.db('customer_scores').orderBy('customer_id').limit(1).pluck('customer_id');
+    // The rollup trigger's plan is cached per connection: these events go through one connection.
+    const connection = await t.db.client.acquireConnection();
+    const clicked = (day: number) =>
+      t
+        .db('analytics_events')
+        .connection(connection)
+        .insert({
+          occurred_at: new Date(Date.UTC(2026, 10, day, 18)),
+          type: 'clicked',
+          customer_id: customer,
+          campaign_id: campaign,
+          channel: 'email',
+        });
+    try {
+      await t.db('customer_scores').where({ customer_id: customer }).update({ segment_id: null });
+      await clicked(2);
+      const runId = await run(activities.startScoringRun, [{ trigger: 'manual', workflowId: 'test-3', asOf }]);
+      await run(activities.computeCustomerFeatures, [runId, asOf]);
+      const fitted = await run(activities.fitScoringModels, [runId]);
+      const scored = await run(activities.writeCustomerScores, [runId, fitted.model]);
+      await run(activities.finishScoringRun, [runId, { scored }]);
+      await clicked(3);
+    } finally {
+      await t.db.client.releaseConnection(connection);
+    }
+    const [{ segment_id: segment }] = await t
+      .db('customer_scores')
+      .where({ customer_id: customer })
+      .select('segment_id');
+    expect(segment).not.toBeNull();
+    expect(
+      await t.db('analytics_daily').where({ campaign_id: campaign }).orderBy('day').select('day', 'segment_id'),
+    ).toEqual([
+      { day: '2026-11-02', segment_id: null },
+      { day: '2026-11-03', segment_id: segment },
+    ]);
   });
 });

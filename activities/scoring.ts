@@ -266,8 +266,9 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
 
     /**
      * Swaps the run's scores in (customers without orders any more drop out with the old table),
-     * updates the segments' counts and the customers' segment where it changed, and closes the
-     * run. A failed run drops its half-built table and leaves the live scores alone.
+     * and with them every customer's segment, which is read from the scores wherever it is used;
+     * updates the segments' counts and closes the run. A failed run drops its half-built table
+     * and leaves the live scores alone.
      */
     async finishScoringRun(runId: string, outcome: { scored: number } | { error: string }): Promise<void> {
       if ('error' in outcome) {
@@ -279,16 +280,6 @@ export function createScoringActivities({ db, log, scoring }: Pick<ActivityDeps,
       }
       await swapInNextScores(db, {
         parallel,
-        // customers.segment_id is a copy that analytics reads; on a first run it changes for
-        // every customer, so it is written while the indexes build, not inside the swap.
-        alongside: () =>
-          db.transaction(async (trx) => {
-            await trx.raw('set local synchronous_commit = off');
-            await trx.raw(`update customers c set segment_id = s.segment_id from ${NEXT_SCORES} s
-                           where s.customer_id = c.id and c.segment_id is distinct from s.segment_id`);
-            await trx.raw(`update customers c set segment_id = null where c.segment_id is not null
-                           and not exists (select 1 from ${NEXT_SCORES} s where s.customer_id = c.id)`);
-          }),
         inSwap: async (trx) => {
           await trx.raw(`with counts as materialized (select segment_id, count(*)::int as n from customer_scores group by 1)
                          update segments g set last_computed_at = now(),

@@ -12,8 +12,8 @@
  * `--reuse-store` and a DATABASE_URL whose database already holds the store's customers (from an
  * earlier run with the same --customers and --seed), the load is skipped: the store is generated
  * again in memory for the recovery figures only, and the scoring tables are emptied as before.
- * `--rescore` scores the store a second time, as the nightly run does when nothing changed: scores
- * and segments exist already, so no customer's segment copy changes.
+ * `--rescore` scores the store a second time, as the nightly run does when nothing changed: the
+ * scores it swaps out exist already.
  */
 import { fork } from 'node:child_process';
 import os from 'node:os';
@@ -167,7 +167,6 @@ const scoringBenchmark: Benchmark = async ({ db: openDb, log, args }) => {
   if (reused) {
     log.info({ customers: o.customers }, 'reusing the loaded store; generating it again for the recovery figures');
     await db.raw('truncate score_runs cascade');
-    await db('customers').update({ segment_id: null });
     let orders = 0;
     for (const c of store.customers()) {
       onCustomer(c);

@@ -114,7 +114,5 @@ describe('scoreCustomersWorkflow', () => {
     const segments = await t.db('segments').select('key', 'customer_count', 'last_computed_at');
     expect(segments.reduce((n, s) => n + s.customer_count, 0)).toBe(buyers);
     expect(segments.every((s) => s.last_computed_at !== null)).toBe(true);
-    const customersWithSegment = Number((await t.db('customers').whereNotNull('segment_id').count({ n: '*' }))[0]!.n);
-    expect(customersWithSegment).toBe(buyers);
   });
 });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_ATTRIBUTION_WINDOWS } from '../../domain/analytics/attribution.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
+import { insertCustomerScore, insertScoreRun } from '../../platform/testing/scored-customers.ts';
 import { attributeOrders } from './attribution.ts';
 import { eventPartitions, maintainAnalytics } from './maintenance.ts';
 
@@ -37,7 +38,8 @@ describe('analytics events store', () => {
   beforeAll(async () => {
     t = await createTestDatabase();
     [{ id: segment }] = await t.db('segments').where({ key: 'champions' }).select('id');
-    [{ id: customer }] = await t.db('customers').insert({ external_id: 'C-1', segment_id: segment }).returning('id');
+    [{ id: customer }] = await t.db('customers').insert({ external_id: 'C-1' }).returning('id');
+    await insertCustomerScore(t.db, { customerId: customer, runId: await insertScoreRun(t.db), segmentId: segment });
     const campaign = (name: string) => ({
       name,
       type: 'win_back',
@@ -86,6 +88,48 @@ describe('analytics events store', () => {
     ]);
     const [row] = await t.db('analytics_daily').where({ campaign_id: campaignA, type: 'delivered' });
     expect(row).toMatchObject({ channel: 'email', segment_id: segment });
+  });
+
+  it("counts an event under the segment its customer's score is in when it arrives, none if unscored", async () => {
+    const [{ id: other }] = await t.db('customers').insert({ external_id: 'C-2' }).returning('id');
+    const [{ id: atRisk }] = await t.db('segments').where({ key: 'at_risk' }).select('id');
+    const [{ id: campaign }] = await t
+      .db('campaigns')
+      .insert({ name: 'C', type: 'win_back', starts_on: '2026-06-01', time_zone: 'America/Chicago' })
+      .returning('id');
+    const clicked = (at: string) => ({
+      occurred_at: new Date(at),
+      type: 'clicked',
+      customer_id: other,
+      campaign_id: campaign,
+      channel: 'sms',
+    });
+    const bySegment = async () =>
+      t.db('analytics_daily').where({ campaign_id: campaign }).orderBy('day').select('day', 'segment_id', 'events');
+
+    await t.db('analytics_events').insert(clicked('2026-06-03T15:00:00Z'));
+    const runId = await insertScoreRun(t.db);
+    await insertCustomerScore(t.db, { customerId: other, runId, segmentId: segment });
+    await t.db('analytics_events').insert(clicked('2026-06-04T15:00:00Z'));
+    // A later scoring run moves the customer; what was counted stays where it was.
+    await t.db('customer_scores').where({ customer_id: other }).update({ segment_id: atRisk });
+    await t.db('analytics_events').insert(clicked('2026-06-05T15:00:00Z'));
+    await t.db('sends').insert({
+      id: randomUUID(),
+      campaign_id: campaign,
+      customer_id: other,
+      channel: 'sms',
+      day: 5,
+      status: 'sent',
+      sent_at: new Date('2026-06-06T15:00:00Z'),
+    });
+
+    expect(await bySegment()).toEqual([
+      { day: '2026-06-03', segment_id: null, events: 1 },
+      { day: '2026-06-04', segment_id: segment, events: 1 },
+      { day: '2026-06-05', segment_id: atRisk, events: 1 },
+      { day: '2026-06-06', segment_id: atRisk, events: 1 },
+    ]);
   });
 
   it('counts a send as sent once, when the ledger records it sent', async () => {

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Stub, type S3Stub } from '../../bench/stubs/s3-stub.ts';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
 import { createTestDatabase, type TestDatabase } from '../../platform/testing/database.ts';
+import { insertCustomerScore, insertScoreRun } from '../../platform/testing/scored-customers.ts';
 
 /**
  * The analytics API over a small campaign with known numbers: 4 planned e-mails, 3 sent,
@@ -42,11 +43,13 @@ describe('analytics API', () => {
     manager = await api.tokenFor('manager');
 
     const [segment] = await t.db('segments').where({ key: 'champions' }).pluck('id');
+    const runId = await insertScoreRun(t.db);
     for (let i = 0; i < 6; i++) {
       const [c] = await t
         .db('customers')
-        .insert({ external_id: `C-${i}`, segment_id: segment, first_name: i === 0 ? '=cmd|calc' : `Pat ${i}` })
+        .insert({ external_id: `C-${i}`, first_name: i === 0 ? '=cmd|calc' : `Pat ${i}` })
         .returning('id');
+      await insertCustomerScore(t.db, { customerId: c.id, runId, segmentId: segment });
       customers.push(c.id);
     }
     const campaign = (name: string, startsOn: string) => ({

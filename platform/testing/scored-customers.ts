@@ -18,8 +18,20 @@ export async function insertScoredCustomer(
 ): Promise<string> {
   const [c] = await db('customers').insert(opts.customer).returning('id');
   await db('consents').insert({ customer_id: c.id, channel: 'email', status: 'opted_in', source: 'test' });
+  await insertCustomerScore(db, { customerId: c.id, runId: opts.runId, segmentId: opts.segmentId, clv: opts.clv });
+  return c.id as string;
+}
+
+/**
+ * A mid-range score (a steady repeat buyer, medium churn risk) that puts an existing customer in
+ * the segment: a customer's segment is the one in their score.
+ */
+export async function insertCustomerScore(
+  db: Db,
+  opts: { customerId: string; runId: string; segmentId: string; clv?: number },
+): Promise<void> {
   await db('customer_scores').insert({
-    customer_id: c.id,
+    customer_id: opts.customerId,
     run_id: opts.runId,
     segment_id: opts.segmentId,
     order_count: 5,
@@ -39,10 +51,9 @@ export async function insertScoredCustomer(
     churn_band: 'medium',
     expected_purchases: 1,
     expected_spend: '60.00',
-    clv: String(opts.clv),
+    clv: String(opts.clv ?? 300),
     night_share: 0,
     is_night_buyer: false,
     primary_category: 'whiskey',
   });
-  return c.id as string;
 }
