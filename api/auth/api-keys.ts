@@ -30,7 +30,41 @@ function newPrefix(): string {
     .padEnd(12, '0');
 }
 
-export function createApiKeys(db: Db) {
+/**
+ * How long a verified key is trusted without reading its row again. Revoking through this process
+ * takes effect at once; a revocation made through another API process (or straight in the
+ * database) takes effect here within this time. Expiry is checked on every request.
+ */
+export const VERIFIED_KEY_MS = 5_000;
+const MAX_VERIFIED_KEYS = 10_000;
+const LAST_USED_EVERY_MS = 60_000;
+
+type ApiKeyPrincipal = Extract<Principal, { kind: 'api_key' }>;
+
+interface VerifiedKey {
+  principal: ApiKeyPrincipal;
+  expiresAt: number | null;
+  verifiedAt: number;
+  lastUsedAt: number;
+}
+
+export function createApiKeys(db: Db, options: { verifiedKeyMs?: number; now?: () => number } = {}) {
+  const verifiedKeyMs = options.verifiedKeyMs ?? VERIFIED_KEY_MS;
+  const now = options.now ?? Date.now;
+  // Every request of an integration presents its key: reading the row each time was a database
+  // round trip per request. Keyed by the key's hash, as it is stored, never by the key itself.
+  const verified = new Map<string, VerifiedKey>();
+  // A lookup that started before a revocation must not put the key back once it is done.
+  let revocations = 0;
+
+  /** At most one write a minute per key, and none while another process recorded it that minute. */
+  async function recordUse(id: string) {
+    await db('api_keys')
+      .where({ id })
+      .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw("now() - interval '1 minute'")))
+      .update({ last_used_at: db.fn.now() });
+  }
+
   return {
     async create(input: {
       name: string;
@@ -63,28 +97,54 @@ export function createApiKeys(db: Db) {
 
     async revoke(id: string): Promise<boolean> {
       const n = await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
+      revocations++;
+      for (const [hash, entry] of verified) if (entry.principal.apiKeyId === id) verified.delete(hash);
       return n > 0;
     },
 
     /** The principal for a presented key, or undefined when it is unknown, revoked or expired. */
-    async authenticate(presented: string): Promise<Extract<Principal, { kind: 'api_key' }> | undefined> {
+    async authenticate(presented: string): Promise<ApiKeyPrincipal | undefined> {
       const match = KEY_PATTERN.exec(presented);
       if (!match) return undefined;
-      const row = await db('api_keys').where({ prefix: match[1] }).first();
-      if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= Date.now())) return undefined;
-      const expected = Buffer.from(row.key_hash, 'hex');
-      const actual = Buffer.from(hashOpaqueToken(presented), 'hex');
-      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-      // At most one write a minute per key, so a busy integration does not write on every request;
-      // the row just read says whether one is due, so most requests skip the round trip too.
-      const recentlyRecorded = row.last_used_at && Date.now() - row.last_used_at.getTime() < 60_000;
-      if (!recentlyRecorded) {
-        await db('api_keys')
-          .where({ id: row.id })
-          .where((q) => q.whereNull('last_used_at').orWhere('last_used_at', '<', db.raw("now() - interval '1 minute'")))
-          .update({ last_used_at: db.fn.now() });
+      const hash = hashOpaqueToken(presented);
+      const at = now();
+      const known = verified.get(hash);
+      if (known && at - known.verifiedAt < verifiedKeyMs && (known.expiresAt === null || known.expiresAt > at)) {
+        if (at - known.lastUsedAt >= LAST_USED_EVERY_MS) {
+          known.lastUsedAt = at;
+          await recordUse(known.principal.apiKeyId);
+        }
+        return known.principal;
       }
-      return { kind: 'api_key', apiKeyId: row.id, role: row.role, scopes: row.scopes, name: row.name };
+      if (known) verified.delete(hash);
+
+      const revocationsBefore = revocations;
+      const row = await db('api_keys').where({ prefix: match[1] }).first();
+      if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= at)) return undefined;
+      const expected = Buffer.from(row.key_hash, 'hex');
+      const actual = Buffer.from(hash, 'hex');
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+      // The row just read says whether this minute's use is recorded already.
+      const recentlyRecorded = row.last_used_at && at - row.last_used_at.getTime() < LAST_USED_EVERY_MS;
+      if (!recentlyRecorded) await recordUse(row.id);
+      const principal: ApiKeyPrincipal = Object.freeze({
+        kind: 'api_key',
+        apiKeyId: row.id,
+        role: row.role,
+        scopes: Object.freeze([...row.scopes]) as string[],
+        name: row.name,
+      });
+      if (revocations === revocationsBefore && verifiedKeyMs > 0) {
+        // Oldest first: a Map iterates in insertion order.
+        if (verified.size >= MAX_VERIFIED_KEYS) verified.delete(verified.keys().next().value!);
+        verified.set(hash, {
+          principal,
+          expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+          verifiedAt: at,
+          lastUsedAt: recentlyRecorded ? row.last_used_at.getTime() : at,
+        });
+      }
+      return principal;
     },
   };
 }
