@@ -1,5 +1,7 @@
+import express from 'express';
 import { describe, expect, it } from 'vitest';
-import { singleFlight } from './single-flight.ts';
+import { listen } from './server.ts';
+import { sendSharedJson, singleFlight } from './single-flight.ts';
 
 describe('singleFlight', () => {
   it('gives callers who arrive during a read that read’s answer, and reads afresh once it settles', async () => {
@@ -44,5 +46,37 @@ describe('singleFlight', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
     fail = false;
     expect(await read(undefined)).toBe('ok');
+  });
+});
+
+describe('sendSharedJson', () => {
+  it('answers JSON with an ETag, the same bytes to every request that shares the object, and 304 when unchanged', async () => {
+    const shared = { items: [{ id: 'a', name: 'Ännie' }], nextCursor: null };
+    let stringified = 0;
+    const app = express();
+    app.get('/page', (_req, res) => {
+      const watched = { ...shared, toJSON: () => (stringified++, shared) };
+      sendSharedJson(res, app.locals.page ?? (app.locals.page = watched));
+    });
+    const server = await listen(app, 0, '127.0.0.1');
+    try {
+      const first = await fetch(`${server.url}/page`);
+      const second = await fetch(`${server.url}/page`);
+      expect(first.status).toBe(200);
+      expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await first.json()).toEqual(shared);
+      expect(await second.text()).toBe(JSON.stringify(shared));
+      const etag = first.headers.get('etag');
+      expect(etag).toMatch(/^W\//);
+      expect(second.headers.get('etag')).toBe(etag);
+      expect(stringified).toBe(1);
+      const unchanged = await fetch(`${server.url}/page`, {
+        // fetch adds `cache-control: no-cache` to a conditional request unless told otherwise.
+        headers: { 'if-none-match': etag!, 'cache-control': 'max-age=0' },
+      });
+      expect(unchanged.status).toBe(304);
+    } finally {
+      await server.close(1_000);
+    }
   });
 });

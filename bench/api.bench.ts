@@ -8,7 +8,7 @@ import autocannon from 'autocannon';
 import type { ClientBase } from 'pg';
 import { createApiKeys } from '../api/auth/api-keys.ts';
 import { AccessTokens } from '../api/auth/tokens.ts';
-import { getCampaign } from '../api/data/campaigns.ts';
+import { getCampaignProgress } from '../api/data/campaigns.ts';
 import { listCustomers } from '../api/data/customers.ts';
 import type { Db } from '../platform/db.ts';
 import type { ApiServerInput, ApiServerReady } from './api-server.ts';
@@ -271,7 +271,7 @@ const benchmark: Benchmark = async (ctx) => {
   const customerQuery = { segment, churnBand: 'high', sort: 'clv', order: 'desc', limit: 50 } as const;
   const plans = {
     customers: await explained(db, () => listCustomers(db, customerQuery)),
-    progress: await explained(db, () => getCampaign(db, campaignId)),
+    progress: await explained(db, () => getCampaignProgress(db, campaignId)),
   };
 
   ctx.log.info('starting the API');

@@ -57,16 +57,58 @@ export async function createCampaign(db: Db, c: NewCampaign): Promise<{ id: stri
   });
 }
 
+/** Rows a campaign's ledger counts may grow to, beyond one per channel and status, before a read folds them. */
+const LEDGER_MOVES_BEFORE_FOLDING = 200;
+
+/**
+ * A campaign's sends by channel and status, from the counts the database keeps as sends are
+ * written (migration 20261127003200): a few rows to add up rather than the whole ledger to count.
+ */
+export async function ledgerCounts(db: Db, campaignId: string) {
+  const rows = (await db('campaign_ledger_counts')
+    .where({ campaign_id: campaignId })
+    .select('channel', 'status')
+    .sum({ n: 'n' })
+    .count({ moves: '*' })
+    .groupBy('channel', 'status')
+    .orderBy(['channel', 'status'])) as { channel: string; status: string; n: string; moves: string }[];
+  const stored = rows.reduce((total, r) => total + Number(r.moves), 0);
+  if (stored > rows.length + LEDGER_MOVES_BEFORE_FOLDING) await foldLedgerCounts(db, campaignId);
+  return rows
+    .filter((r) => Number(r.n) !== 0)
+    .map((r) => ({ channel: r.channel, status: r.status, count: Number(r.n) }));
+}
+
+/**
+ * Replaces a campaign's count rows by one per channel and status. Deleting and re-adding happen in
+ * one statement and touch only the rows this statement sees: writers appending meanwhile, and
+ * another fold of the same campaign, leave the totals right.
+ */
+async function foldLedgerCounts(db: Db, campaignId: string): Promise<void> {
+  await db.raw(
+    `with gone as (delete from campaign_ledger_counts where campaign_id = ? returning channel, status, n)
+     insert into campaign_ledger_counts (campaign_id, channel, status, n)
+     select ?, channel, status, sum(n) from gone group by channel, status having sum(n) <> 0`,
+    [campaignId, campaignId],
+  );
+}
+
+/** What a campaign's progress screen polls: its status and results, and the ledger's counts. */
+export async function getCampaignProgress(db: Db, id: string) {
+  const [campaign, ledger] = await Promise.all([
+    db('campaigns').where({ id }).first('status', 'results'),
+    ledgerCounts(db, id),
+  ]);
+  if (!campaign) return undefined;
+  return { status: campaign.status as string, ledger, results: campaign.results as unknown };
+}
+
 export async function getCampaign(db: Db, id: string) {
   const c = await db('campaigns').where({ id }).first();
   if (!c) return undefined;
   const [segments, ledger, actionCount] = await Promise.all([
     db('segments').whereIn('id', c.target_segment_ids).select('key', 'name'),
-    db('sends')
-      .where({ campaign_id: id })
-      .select('channel', 'status')
-      .count({ n: '*' })
-      .groupBy('channel', 'status') as Promise<{ channel: string; status: string; n: number }[]>,
+    ledgerCounts(db, id),
     db('actions').where({ campaign_id: id }).count({ n: '*' }),
   ]);
   return {
@@ -84,7 +126,7 @@ export async function getCampaign(db: Db, id: string) {
     workflowId: c.workflow_id,
     planRecord: c.plan_record,
     actions: Number(actionCount[0]!.n),
-    ledger: ledger.map((l) => ({ channel: l.channel, status: l.status, count: Number(l.n) })),
+    ledger,
     results: c.results,
     lastError: c.last_error,
     approvedAt: c.approved_at,

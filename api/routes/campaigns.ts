@@ -30,10 +30,17 @@ import { CampaignStartsAt, CampaignStatus, CampaignType } from '../../temporal/s
 import type { RouteKey } from '../access.ts';
 import type { Workflows } from '../app.ts';
 import { route } from '../auth/middleware.ts';
-import { createCampaign, getCampaign, listActions, listCampaigns, UnknownSegments } from '../data/campaigns.ts';
+import {
+  createCampaign,
+  getCampaign,
+  getCampaignProgress,
+  listActions,
+  listCampaigns,
+  UnknownSegments,
+} from '../data/campaigns.ts';
 import { HttpProblem } from '../problem.ts';
 import { defineRoute, type RouteHandler } from '../route-spec.ts';
-import { singleFlight } from '../single-flight.ts';
+import { sendSharedJson, singleFlight } from '../single-flight.ts';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD');
 
@@ -190,9 +197,20 @@ async function runUpdate<T>(fn: () => Promise<T>): Promise<T> {
 export function campaignsRouter(deps: CampaignDeps): Router {
   const router = Router();
   const { client, queues } = deps.workflows;
-  // Every open campaign page polls this; counting a large ledger is the cost.
-  const campaignNow = singleFlight(
-    (id: string) => getCampaign(deps.db, id),
+  // Every open campaign page polls this: requests for the same campaign that arrive while one is
+  // being answered share its reads, the workflow query included, and its serialised answer.
+  const progressNow = singleFlight(
+    async (id: string) => {
+      const campaign = await getCampaignProgress(deps.db, id);
+      if (!campaign) return undefined;
+      let live = null;
+      try {
+        live = await client.workflow.getHandle(campaignWorkflowId(id)).query(progressQuery);
+      } catch {
+        // A finished (and archived) workflow answers no queries; Postgres has the final state.
+      }
+      return { status: live?.status ?? campaign.status, live, ledger: campaign.ledger, results: campaign.results };
+    },
     (id) => id,
   );
 
@@ -257,15 +275,9 @@ export function campaignsRouter(deps: CampaignDeps): Router {
 
   /** Live state from the workflow, with the ledger's counts from Postgres. */
   route(router, campaignRoutes.progress, async (_req, res, { params: { id } }) => {
-    const campaign = await campaignNow(id);
-    if (!campaign) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
-    let live = null;
-    try {
-      live = await client.workflow.getHandle(campaignWorkflowId(id)).query(progressQuery);
-    } catch {
-      // A finished (and archived) workflow answers no queries; Postgres has the final state.
-    }
-    res.json({ status: live?.status ?? campaign.status, live, ledger: campaign.ledger, results: campaign.results });
+    const progress = await progressNow(id);
+    if (!progress) throw new HttpProblem(404, 'Not Found', 'No campaign with this id.');
+    sendSharedJson(res, progress);
   });
 
   route(router, campaignRoutes.editActions, async (_req, res, { params: { id }, body: { edits } }) => {

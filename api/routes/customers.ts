@@ -11,7 +11,7 @@ import {
   type CustomerListQuery,
 } from '../data/customers.ts';
 import { HttpProblem } from '../problem.ts';
-import { singleFlight } from '../single-flight.ts';
+import { sendSharedJson, singleFlight } from '../single-flight.ts';
 import { defineRoute } from '../route-spec.ts';
 
 const bool = z.enum(['true', 'false']).transform((v) => v === 'true');
@@ -72,7 +72,8 @@ export function customersRouter(deps: { db: Db }): Router {
         listPage(q),
         withTotal ? countCustomers(deps.db, q) : Promise.resolve(undefined),
       ]);
-      res.json({ ...page, ...(total !== undefined ? { total } : {}) });
+      if (total === undefined) sendSharedJson(res, page);
+      else res.json({ ...page, total });
     } catch (err) {
       if (err instanceof BadCursor) throw new HttpProblem(400, 'Bad Request', err.message);
       throw err;
