@@ -15,6 +15,11 @@ export interface ActivityDeps extends Omit<CampaignDeps, 'db'> {
   analytics: AnalyticsSettings;
   /** The sandbox provider, when a channel uses it: its simulated events are ingested on a schedule. */
   sandbox?: SandboxProviders;
+  /**
+   * Aborted when the worker starts to shut down, so that a long-running activity (the journey
+   * dispatcher) ends then rather than when the shutdown grace time runs out.
+   */
+  stopping?: AbortSignal;
 }
 
 /**

@@ -18,6 +18,7 @@ import {
 } from '../domain/messaging/index.ts';
 import type { Db } from '../platform/db.ts';
 import { signalWithStartJourney } from '../temporal/journey-starts.ts';
+import { createJourneyDispatchActivities } from './journey-dispatch.ts';
 import { MARKETING_STATUSES, sendId, type MessagingDeps } from './campaign-sending.ts';
 import { messageVariables } from './messaging/variables.ts';
 import type { SendResult } from './messaging/providers/types.ts';
@@ -85,7 +86,15 @@ export function journeySendId(runId: string, customerId: string, channel: string
   return sendId(`journey/${runId}`, customerId, channel, step);
 }
 
-export function createJourneyActivities({ db, messaging }: { db: Db; messaging: MessagingDeps }) {
+export function createJourneyActivities({
+  db,
+  messaging,
+  stopping,
+}: {
+  db: Db;
+  messaging: MessagingDeps;
+  stopping?: AbortSignal;
+}) {
   const templates = new Map<string, Promise<CompiledTemplate>>();
   const compiled = (message: JourneyStep) => {
     const key = JSON.stringify([message.offer.key, message.offer.kind, message.copy ?? null]);
@@ -136,6 +145,8 @@ export function createJourneyActivities({ db, messaging }: { db: Db; messaging: 
   }
 
   return {
+    ...createJourneyDispatchActivities({ db, stopping }),
+
     /** Records the run and snapshots the store's settings of the journey into the workflow. */
     async beginJourney(input: BeginJourneyInput): Promise<JourneyPlan> {
       await db('journey_runs')

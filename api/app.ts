@@ -154,7 +154,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use(usersRouter({ db: deps.db }));
   app.use(settingsRouter({ config: deps.config }));
   app.use(ordersRouter({ db: deps.db, config: deps.config }));
-  app.use(eventsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config }));
+  app.use(eventsRouter({ db: deps.db, config: deps.config }));
   app.use(journeysRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
   app.use(analyticsRouter({ db: deps.db, log: deps.log, config: deps.config }));
   app.use(realtimeRouter());

@@ -12,6 +12,7 @@ import { temporalConnectionOptions } from '../temporal/connection-options.ts';
 import { ensureNamespace } from '../temporal/namespace.ts';
 import { ensureAnalyticsSchedule, ensureScoringSchedule } from '../temporal/schedules.ts';
 import { ensureSandboxEventsSchedule } from '../temporal/sandbox-events-schedule.ts';
+import { ensureJourneyDispatcher } from '../temporal/journey-starts.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { installRuntimeLogger, startWorkers } from '../temporal/worker.ts';
 import { readWorkflowBundle } from '../temporal/workflow-bundle.ts';
@@ -131,6 +132,8 @@ async function main(): Promise<void> {
     cron: cfg.ANALYTICS_SCHEDULE,
     timeZone: cfg.STORE_TIME_ZONE,
   });
+  // Events the API accepted reach their journeys through it; it runs on whichever worker takes it.
+  await ensureJourneyDispatcher(temporal.client, { queues });
   if (cfg.ROLE !== 'api') {
     const workers = await startWorkers({
       address: temporalAddress,

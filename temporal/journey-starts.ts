@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { TypedSearchAttributes, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/common';
 import { journeyWorkflowId, type JourneyKind, type JourneyTrigger } from '../domain/journeys/definitions.ts';
+import type { DispatchRunInput } from '../activities/journey-dispatch.ts';
 import type { Db } from '../platform/db.ts';
 import {
   journeyEventSignal,
@@ -9,6 +10,7 @@ import {
   type JourneyWorkflowInput,
 } from '../workflows/journey-messages.ts';
 import { JourneyType } from './search-attributes.ts';
+import type { TaskQueues } from './task-queues.ts';
 
 /**
  * Starting a journey for a customer, from the events API or the nightly scoring hook: a
@@ -87,4 +89,31 @@ export async function signalJourney(
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
+}
+
+/** The journey dispatcher of one deployment (its task queues): one per namespace and queue set. */
+export function journeyDispatcherWorkflowId(queues: Pick<TaskQueues, 'workflows'>): string {
+  return `journey-dispatcher/${queues.workflows}`;
+}
+
+/**
+ * Starts the journey dispatcher (workflows/journey-dispatch.ts) unless it runs: every process
+ * calls this at start, as it ensures the schedules, and the fixed id leaves one running.
+ */
+export async function ensureJourneyDispatcher(
+  client: Client,
+  opts: { queues: Pick<TaskQueues, 'workflows' | 'sends'> } & Pick<DispatchRunInput, 'runForMs' | 'idleMs'>,
+): Promise<void> {
+  const input: DispatchRunInput = {
+    workflowsTaskQueue: opts.queues.workflows,
+    sendsTaskQueue: opts.queues.sends,
+    ...(opts.runForMs !== undefined ? { runForMs: opts.runForMs } : {}),
+    ...(opts.idleMs !== undefined ? { idleMs: opts.idleMs } : {}),
+  };
+  await client.workflow.start('journeyDispatchWorkflow', {
+    workflowId: journeyDispatcherWorkflowId(opts.queues),
+    taskQueue: opts.queues.workflows,
+    args: [input],
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  });
 }

@@ -108,7 +108,8 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
   const owned = !opts.connection;
   const connection =
     opts.connection ?? (await NativeConnection.connect({ address: opts.address, ...opts.connectionOptions }));
-  const activities = createActivities(opts.deps);
+  const stopping = new AbortController();
+  const activities = createActivities({ ...opts.deps, stopping: stopping.signal });
   const { tracing } = opts;
   const workers: Worker[] = [];
   try {
@@ -156,6 +157,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
     workers,
     run: () => running,
     async shutdown() {
+      stopping.abort();
       for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
       await running;
       if (owned) await connection.close();

@@ -1,6 +1,7 @@
 // The worker's workflow bundle: every workflow the platform runs is exported here.
 export { maintainAnalyticsWorkflow } from './analytics-maintenance.ts';
 export { campaignWorkflow } from './campaign.ts';
+export { journeyDispatchWorkflow } from './journey-dispatch.ts';
 export {
   abandonedCartJourneyWorkflow,
   postPurchaseJourneyWorkflow,

@@ -9,57 +9,6 @@ import type { Db } from '../../platform/db.ts';
 
 /** What the events API and the journey pages read and write. */
 
-export interface CustomerRef {
-  customerId?: string;
-  email?: string;
-  phone?: string;
-}
-
-/** The customer an event names (by the store's id, e-mail or phone); more than one match is none. */
-export async function resolveCustomer(db: Db, ref: CustomerRef): Promise<string | 'ambiguous' | null> {
-  const q = db('customers').limit(2);
-  if (ref.customerId !== undefined) q.where({ external_id: ref.customerId });
-  else if (ref.email !== undefined) q.whereRaw('lower(email) = ?', [ref.email]);
-  else q.where({ phone: ref.phone! });
-  const ids = (await q.pluck('id')) as string[];
-  if (ids.length > 1) return 'ambiguous';
-  return ids[0] ?? null;
-}
-
-export interface StoredEvent {
-  eventId: string;
-  type: string;
-  customerId: string;
-  outcome: unknown;
-}
-
-export async function storedEvent(db: Db, eventId: string): Promise<StoredEvent | undefined> {
-  const row = await db('customer_events')
-    .where({ event_id: eventId })
-    .first('event_id', 'type', 'customer_id', 'outcome');
-  return row && { eventId: row.event_id, type: row.type, customerId: row.customer_id, outcome: row.outcome };
-}
-
-/** Stores an event once; false when its id was stored meanwhile (a concurrent repeat). */
-export async function storeEvent(
-  db: Db,
-  e: { eventId: string; type: string; customerId: string; occurredAt: string; properties: unknown; outcome: unknown },
-): Promise<boolean> {
-  const rows = await db('customer_events')
-    .insert({
-      event_id: e.eventId,
-      type: e.type,
-      customer_id: e.customerId,
-      occurred_at: e.occurredAt,
-      properties: JSON.stringify(e.properties),
-      outcome: JSON.stringify(e.outcome),
-    })
-    .onConflict('event_id')
-    .ignore()
-    .returning('id');
-  return rows.length > 0;
-}
-
 export type JourneySettingsView = Record<
   JourneyKind,
   JourneySettings & { description: string; exitsOnPurchase: boolean }
@@ -84,10 +33,25 @@ export async function allJourneySettings(db: Db): Promise<JourneySettingsView> {
   ) as JourneySettingsView;
 }
 
-/** Which journeys are on; one small read per event. */
-export async function enabledJourneys(db: Db): Promise<Set<JourneyKind>> {
-  const off = (await db('journey_settings').where({ enabled: false }).pluck('journey')) as string[];
-  return new Set(journeyKinds.filter((k) => !off.includes(k)));
+/**
+ * How long a process trusts the journey switches it read. Saving settings forgets them at once in
+ * the process that saved; another API process may go on for this long with the old ones, and a
+ * journey started in that time ends on its own (`switched_off`) when it reads its settings.
+ */
+export const JOURNEY_SWITCHES_TTL_MS = 2_000;
+const switches = new WeakMap<Db, { until: number; enabled: Promise<Set<JourneyKind>> }>();
+
+/** Which journeys are on: read once per `JOURNEY_SWITCHES_TTL_MS`, not once per event. */
+export function enabledJourneys(db: Db): Promise<Set<JourneyKind>> {
+  const cached = switches.get(db);
+  if (cached && cached.until > Date.now()) return cached.enabled;
+  const enabled = (async () => {
+    const off = (await db('journey_settings').where({ enabled: false }).pluck('journey')) as string[];
+    return new Set(journeyKinds.filter((k) => !off.includes(k)));
+  })();
+  switches.set(db, { until: Date.now() + JOURNEY_SWITCHES_TTL_MS, enabled });
+  enabled.catch(() => switches.delete(db));
+  return enabled;
 }
 
 export async function saveJourneySettings(
@@ -104,6 +68,7 @@ export async function saveJourneySettings(
   }));
   if (rows.length === 0) return;
   await db('journey_settings').insert(rows).onConflict('journey').merge();
+  switches.delete(db);
 }
 
 /** The customer page's journeys: each run with the messages it sent (or skipped, and why). */
