@@ -1,5 +1,5 @@
 import { Liquid, type Template } from 'liquidjs';
-import mjml2html from 'mjml';
+import type Mjml from 'mjml';
 import { emailDocument, textFooter } from './layout.ts';
 import { countSmsSegments, type SmsSegmentCount } from './sms-segments.ts';
 import {
@@ -103,10 +103,15 @@ function parsePart(
   }
 }
 
+// MJML and what it loads take ≈ 50 MiB of memory: the first template compiled loads it, not every
+// process that imports this module (an API process mostly serves reads and may never compile one).
+let mjml: Promise<typeof Mjml> | undefined;
+
 /** The template's MJML as HTML that still holds its Liquid, or undefined when MJML found errors. */
 async function compileEmail(template: MessageTemplate, issues: TemplateIssue[]): Promise<Template[] | undefined> {
   const document = emailDocument(template.email, template.preheader ?? '');
   const linesBefore = document.slice(0, document.indexOf(template.email)).split('\n').length - 1;
+  const mjml2html = await (mjml ??= import('mjml').then((m) => m.default));
   const { html, errors } = await mjml2html(document, {
     validationLevel: 'soft',
     keepComments: false,
