@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
+import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { TaskQueues } from '../temporal/task-queues.ts';
@@ -48,6 +48,7 @@ import { usersRouter } from './routes/users.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics.ts';
 import { businessMetrics, httpMetrics, metricsRouter, observeWebhookLag } from './metrics.ts';
 import { requestLog } from './request-log.ts';
+import { gated } from './router-gate.ts';
 import { httpTracing } from './tracing.ts';
 
 export { HttpProblem } from './problem.ts';
@@ -98,6 +99,8 @@ const requestId: RequestHandler = (req, res, next) => {
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
+  // Each router sees only the requests its routes could match (api/router-gate.ts).
+  const mount = (router: Router) => app.use(gated(router));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestId);
@@ -119,8 +122,8 @@ export function createApp(deps: ApiDeps): Express {
     deps.engagement ?? createEngagementIngestion({ db: deps.db, log: deps.log }),
     metrics,
   );
-  app.use(webhooksRouter({ ingestion: engagement, config: deps.config }));
-  app.use(clickRedirectRouter({ ingestion: engagement, unsubscribeSecret: deps.unsubscribeSecret, log: deps.log }));
+  mount(webhooksRouter({ ingestion: engagement, config: deps.config }));
+  mount(clickRedirectRouter({ ingestion: engagement, unsubscribeSecret: deps.unsubscribeSecret, log: deps.log }));
   // Imports parse their own, larger bodies (or stream CSV).
   const json = express.json({ limit: '1mb' });
   app.use((req, res, next) => (req.path.startsWith('/api/imports') ? next() : json(req, res, next)));
@@ -128,36 +131,36 @@ export function createApp(deps: ApiDeps): Express {
   app.use(authenticate({ tokens: deps.tokens, apiKeys: deps.apiKeys }));
   app.use(auditTrail({ db: deps.db, log: deps.log }));
 
-  app.use(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
+  mount(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
   businessMetrics({ db: deps.db, log: deps.log, registry: metrics });
-  app.use(metricsRouter({ registry: metrics }));
-  app.use(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
-  app.use(systemRouter({ system: deps.system }));
-  app.use(apiKeysRouter({ apiKeys: deps.apiKeys }));
-  app.use(auditLogRouter({ db: deps.db }));
-  app.use(customersRouter({ db: deps.db }));
-  app.use(segmentsRouter({ db: deps.db }));
-  app.use(scoringRouter({ db: deps.db, workflows: deps.workflows }));
-  app.use(importsRouter({ db: deps.db, log: deps.log, workflows: deps.workflows, config: deps.config }));
-  app.use(
+  mount(metricsRouter({ registry: metrics }));
+  mount(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
+  mount(systemRouter({ system: deps.system }));
+  mount(apiKeysRouter({ apiKeys: deps.apiKeys }));
+  mount(auditLogRouter({ db: deps.db }));
+  mount(customersRouter({ db: deps.db }));
+  mount(segmentsRouter({ db: deps.db }));
+  mount(scoringRouter({ db: deps.db, workflows: deps.workflows }));
+  mount(importsRouter({ db: deps.db, log: deps.log, workflows: deps.workflows, config: deps.config }));
+  mount(
     campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
   );
-  app.use(campaignCopyRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
-  app.use(campaignSendsRouter({ db: deps.db }));
-  app.use(
+  mount(campaignCopyRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
+  mount(campaignSendsRouter({ db: deps.db }));
+  mount(
     recipientLinksRouter({ db: deps.db, unsubscribeSecret: deps.unsubscribeSecret, storeName: deps.config.STORE_NAME }),
   );
-  app.use(messagesRouter({ db: deps.db, settings: messageSettings(deps.config, deps.unsubscribeSecret) }));
-  app.use(outboxRouter({ db: deps.db }));
-  app.use(docsRouter({ document: openApiDocument }));
-  app.use(dashboardRouter({ db: deps.db, timeZone: deps.config.STORE_TIME_ZONE }));
-  app.use(usersRouter({ db: deps.db }));
-  app.use(settingsRouter({ config: deps.config }));
-  app.use(ordersRouter({ db: deps.db, config: deps.config }));
-  app.use(eventsRouter({ db: deps.db, config: deps.config }));
-  app.use(journeysRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
-  app.use(analyticsRouter({ db: deps.db, log: deps.log, config: deps.config }));
-  app.use(realtimeRouter());
+  mount(messagesRouter({ db: deps.db, settings: messageSettings(deps.config, deps.unsubscribeSecret) }));
+  mount(outboxRouter({ db: deps.db }));
+  mount(docsRouter({ document: openApiDocument }));
+  mount(dashboardRouter({ db: deps.db, timeZone: deps.config.STORE_TIME_ZONE }));
+  mount(usersRouter({ db: deps.db }));
+  mount(settingsRouter({ config: deps.config }));
+  mount(ordersRouter({ db: deps.db, config: deps.config }));
+  mount(eventsRouter({ db: deps.db, config: deps.config }));
+  mount(journeysRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
+  mount(analyticsRouter({ db: deps.db, log: deps.log, config: deps.config }));
+  mount(realtimeRouter());
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
   if (deps.webBuildDir) app.use(webAppRouter({ buildDir: deps.webBuildDir }));
