@@ -5,15 +5,26 @@ import { checkSend, type ComplianceRules, type ConsentStatus } from '../domain/c
 import {
   compileCopy,
   compileTemplate,
+  mailMergeReproduces,
+  mailMergeValues,
+  renderMailMerge,
   renderMessage,
   TemplateError,
   templateFor,
   type CompiledTemplate,
+  type MailMergeTemplate,
 } from '../domain/messaging/index.ts';
 import type { Db } from '../platform/db.ts';
 import { matchEarlyTwilioReceipts } from './webhooks/early-receipts.ts';
 import { messageVariables, type ActionOffer, type MessageSettings } from './messaging/variables.ts';
-import type { EmailProvider, SendResult, SmsProvider } from './messaging/providers/types.ts';
+import type {
+  EmailMessage,
+  EmailProvider,
+  SendFailure,
+  SendResult,
+  SmsMessage,
+  SmsProvider,
+} from './messaging/providers/types.ts';
 
 /**
  * Sending a campaign day: compliance at send time, rendering, the provider call, and the send
@@ -22,6 +33,11 @@ import type { EmailProvider, SendResult, SmsProvider } from './messaging/provide
  * provider's message id after. A row found in `sending` on a retry is ambiguous (the worker died
  * mid-call): it is resolved against the provider where the provider can tell, and otherwise
  * marked `unknown` and never sent again — a message is never sent twice.
+ *
+ * E-mails through a provider that batches (Mailgun) go out a group at a time: the group's rows
+ * are marked `sending` in one write, one call carries them all with each recipient's values as
+ * recipient-variables, and each row then gets its own result and message id. A message whose
+ * template does more with a recipient's value than print it goes alone, as texts always do.
  *
  * A message says what its segment's campaign copy says, when the campaign has copy for the
  * segment the action was planned for; otherwise it is the default template of its offer.
@@ -105,6 +121,17 @@ interface DueMessage {
   campaign_allows_sms?: boolean;
 }
 
+/** A message cleared to go: its ledger row, and what its provider is given. */
+interface Outgoing {
+  /** Its place in the group it was decided in. */
+  index: number;
+  id: string;
+  /** For heartbeats: the action and channel. */
+  key: string;
+  email?: EmailMessage;
+  sms?: SmsMessage;
+}
+
 const empty = (): SendCounts => ({ sent: 0, skipped: 0, failed: 0, retrying: 0, unknown: 0 });
 
 interface CopyRow {
@@ -116,6 +143,8 @@ interface CopyRow {
 
 export function createCampaignSendingActivities({ db, messaging }: { db: Db; messaging: MessagingDeps }) {
   const batchSize = messaging.batchSize ?? 1_000;
+  // Messages decided, then sent, together: as many as one provider call can carry.
+  const groupSize = Math.max(1, Math.min(messaging.email.batchLimit ?? 1, batchSize));
   // MJML compiles once per offer and worker; each recipient is only a Liquid render.
   const templates = new Map<string, Promise<CompiledTemplate>>();
   const compiled = (offer: DueMessage['offer']) => {
@@ -274,10 +303,146 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
     return 'unknown';
   }
 
+  /** What a message's renderer gives for its channel, with Mailgun's shared-body form where it reproduces it. */
+  function outgoingMessage(
+    input: SendBatchInput,
+    m: DueMessage,
+    id: string,
+    template: CompiledTemplate,
+    merges: Map<CompiledTemplate, Map<string, MailMergeTemplate>>,
+  ): Pick<Outgoing, 'email' | 'sms'> {
+    const vars = messageVariables(
+      messaging,
+      {
+        customerId: m.customer_id,
+        channel: m.channel,
+        campaignId: input.campaignId,
+        firstName: m.first_name,
+        primaryCategory: m.primary_category,
+        sendId: id,
+      },
+      m.offer,
+    );
+    const rendered = renderMessage(template, vars);
+    if (m.channel === 'sms') {
+      return { sms: { sendId: id, campaignId: input.campaignId, to: m.phone!, body: rendered.sms } };
+    }
+    const email: EmailMessage = {
+      sendId: id,
+      campaignId: input.campaignId,
+      to: m.email!,
+      subject: rendered.subject,
+      html: rendered.html,
+      text: rendered.text,
+      headers: rendered.headers,
+    };
+    if (groupSize > 1) {
+      // The shared body depends only on what is the same for every recipient of the template.
+      const shared = JSON.stringify([vars.offer, vars.store]);
+      const byVars = merges.get(template) ?? new Map<string, MailMergeTemplate>();
+      merges.set(template, byVars);
+      let merge = byVars.get(shared);
+      if (!merge) {
+        merge = renderMailMerge(template, vars);
+        byVars.set(shared, merge);
+      }
+      const mailMerge = { template: merge, values: mailMergeValues(vars) };
+      // Only a message the merge reproduces exactly may share a call; any other goes alone.
+      if (mailMergeReproduces(mailMerge, email)) email.mailMerge = mailMerge;
+    }
+    return { email };
+  }
+
+  /** The ledger after a provider call: each row with its own result. */
+  async function recordResults(sent: readonly Outgoing[], results: readonly SendResult[]): Promise<void> {
+    const accepted: { id: string; providerMessageId: string; provider: string }[] = [];
+    const refused = new Map<string, { ids: string[]; failure: SendFailure }>();
+    sent.forEach((o, i) => {
+      const result = results[i]!;
+      if (result.sendId !== o.id) throw new Error(`the provider answered for ${result.sendId} in place of ${o.id}`);
+      if (result.ok) {
+        const provider = o.email ? messaging.email.name : messaging.sms.name;
+        accepted.push({ id: o.id, providerMessageId: result.providerMessageId, provider });
+      } else {
+        const key = JSON.stringify([result.retryable, result.code, result.message]);
+        const group = refused.get(key) ?? { ids: [], failure: result };
+        group.ids.push(o.id);
+        refused.set(key, group);
+      }
+    });
+    if (accepted.length > 0) {
+      await db.raw(
+        `update sends s
+            -- A webhook can beat this write (Mailgun matches on v:send_id): never move a row back.
+            set status = case when s.status = 'sending' then 'sent' else s.status end,
+                provider = a.provider, provider_message_id = a.provider_message_id, sent_at = now(),
+                retryable = null, last_error = null, updated_at = now()
+           from unnest(cast(:ids as uuid[]), cast(:providers as text[]), cast(:messageIds as text[]))
+                as a(id, provider, provider_message_id)
+          where s.id = a.id`,
+        {
+          ids: accepted.map((a) => a.id),
+          providers: accepted.map((a) => a.provider),
+          messageIds: accepted.map((a) => a.providerMessageId),
+        },
+      );
+    }
+    for (const { ids, failure } of refused.values()) {
+      await db('sends')
+        .whereIn('id', ids)
+        .update({
+          status: 'failed',
+          retryable: failure.retryable,
+          error_code: failure.code,
+          last_error: failure.message.slice(0, 500),
+          failed_at: db.fn.now(),
+          updated_at: db.fn.now(),
+        });
+    }
+  }
+
+  /**
+   * One provider call: its rows marked `sending` in one write first (durable before the call:
+   * a crash from here on leaves ambiguous rows, never a resend), then each row's own result.
+   */
+  async function sendCall(call: readonly Outgoing[], counts: SendCounts): Promise<void> {
+    await db('sends')
+      .whereIn(
+        'id',
+        call.map((o) => o.id),
+      )
+      .update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
+    const key = call[0]!.key;
+    let results: SendResult[];
+    if (call[0]!.sms) {
+      results = [await messaging.sms.send(call[0]!.sms)];
+    } else {
+      // A call of a thousand recipients (or its one-by-one fallback) can outlast the heartbeat timeout.
+      const beat = setInterval(() => heartbeat(key), 2_000);
+      try {
+        results = await messaging.email.send(call.map((o) => o.email!));
+      } finally {
+        clearInterval(beat);
+      }
+    }
+    await recordResults(call, results);
+    for (const result of results) {
+      if (result.ok) counts.sent++;
+      else counts[result.retryable ? 'retrying' : 'failed']++;
+    }
+    if (call[0]!.sms && messaging.sms.name === 'twilio' && results[0]!.ok) {
+      // Its status callback may have come in before this write: match it now.
+      await matchEarlyTwilioReceipts(db, [results[0]!.providerMessageId]);
+    }
+    heartbeat(key);
+  }
+
   return {
     /**
-     * Sends up to `batchSize` due messages of a window (or retries of a day), heartbeating after
-     * each so that a pause or cancel stops it after the message it is on.
+     * Sends up to `batchSize` due messages of a window (or retries of a day). E-mails go out in
+     * groups of up to the provider's batch limit (Mailgun: one call, each recipient with their
+     * recipient-variables), anything else one call per message; a pause or cancel stops the batch
+     * after the provider call it is on, with the ledger exact.
      */
     async sendCampaignBatch(input: SendBatchInput): Promise<{ counts: SendCounts; nextCursor: string | null }> {
       const counts = empty();
@@ -287,150 +452,99 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
         .select('segment_key', 'subject', 'body_text', 'sms_text')) as CopyRow[];
       const copy = new Map(copyRows.map((c) => [c.segment_key, c]));
       const signal = Context.current().cancellationSignal;
-      let processed = 0;
-      for (const m of due) {
-        if (signal.aborted) break;
-        processed++;
-        const id = sendId(input.campaignId, m.customer_id, m.channel, input.day);
-        const key = `${m.action_id}/${m.channel}`;
-        let fallback: { fallback_of: string; fallback_reason: SmsFallbackReason } | undefined;
-        if (input.fallback) {
-          const reason = smsFallbackReason(
-            {
-              status: m.email_status!,
-              skipReason: m.email_skip_reason ?? null,
-              retryable: m.email_retryable ?? null,
-              sentAt: m.email_sent_at ?? null,
-              openedAt: m.email_opened_at ?? null,
-              clickedAt: m.email_clicked_at ?? null,
-            },
-            {
-              settings: { enabled: true, unopenedAfterMs: input.fallback.unopenedAfterMs },
-              campaignAllowsSms: m.campaign_allows_sms === true,
-              hasSms: m.planned_sms === true,
-              now: new Date(input.now),
-            },
-          );
-          if (reason === null) {
-            heartbeat(key);
-            continue;
-          }
-          fallback = { fallback_of: m.email_send_id!, fallback_reason: reason };
-        }
+      const merges = new Map<CompiledTemplate, Map<string, MailMergeTemplate>>();
+
+      /** Decides and sends one group of messages; answers how many, from its start, are done. */
+      async function sendGroup(group: DueMessage[]): Promise<number> {
+        const done = group.map(() => false);
+        const ids = group.map((m) => sendId(input.campaignId, m.customer_id, m.channel, input.day));
+        const keys = group.map((m) => `${m.action_id}/${m.channel}`);
+        const fallbacks = group.map((m) => (input.fallback ? fallbackOf(m, input) : undefined));
         if (input.attempt === 1) {
-          // The id is the SMS's own (campaign, customer, channel, day): a fallback decided twice
-          // (a retried or crashed pass) finds its row and goes on from where it was.
-          await db('sends')
-            .insert({
-              id,
-              campaign_id: input.campaignId,
-              action_id: m.action_id,
-              customer_id: m.customer_id,
-              channel: m.channel,
-              day: input.day,
-              status: 'pending',
-              ...fallback,
-            })
-            .onConflict('id')
-            .ignore();
-          const status = m.ledger_status;
-          const resolved = status === 'sending' ? await resolveAmbiguous(id, m) : null;
-          if (resolved === 'sent' || resolved === 'unknown') {
-            counts[resolved]++;
-            heartbeat(key);
-            continue;
-          }
-          if (resolved === null && status !== null && status !== 'pending') {
-            heartbeat(key); // already decided by an earlier attempt of this batch
-            continue;
-          }
-        }
-
-        const decision = checkSend({
-          customer: {
-            dateOfBirth: m.date_of_birth,
-            ageVerified: m.age_verified,
-            country: m.country,
-            timeZone: m.time_zone,
-            phone: m.phone,
-            email: m.email,
-          },
-          channel: m.channel,
-          consent: m.consent,
-          suppressed: m.suppressed,
-          recentMarketingMessages: m.recent,
-          now: new Date(input.now),
-          rules: messaging.rules,
-        });
-        if (!decision.allowed) {
-          await record(id, { status: 'skipped', skip_reason: decision.reason, last_error: decision.detail });
-          counts.skipped++;
-          heartbeat(key);
-          continue;
-        }
-
-        const rendered = renderMessage(
-          await templateOf(input.campaignId, m, copy),
-          messageVariables(
-            messaging,
-            {
-              customerId: m.customer_id,
-              channel: m.channel,
-              campaignId: input.campaignId,
-              firstName: m.first_name,
-              primaryCategory: m.primary_category,
-              sendId: id,
-            },
-            m.offer,
-          ),
-        );
-
-        // Durable before the call: a crash from here on leaves an ambiguous row, never a resend.
-        await db('sends')
-          .where({ id })
-          .update({ status: 'sending', attempts: db.raw('attempts + 1'), updated_at: db.fn.now() });
-        const result: SendResult =
-          m.channel === 'email'
-            ? (
-                await messaging.email.send([
+          // The id is the message's own (campaign, customer, channel, day): a row decided twice
+          // (a retried or crashed batch) is found again and goes on from where it was.
+          const rows = group.flatMap((m, i) =>
+            fallbacks[i] === null
+              ? []
+              : [
                   {
-                    sendId: id,
-                    campaignId: input.campaignId,
-                    to: m.email!,
-                    subject: rendered.subject,
-                    html: rendered.html,
-                    text: rendered.text,
-                    headers: rendered.headers,
+                    id: ids[i],
+                    campaign_id: input.campaignId,
+                    action_id: m.action_id,
+                    customer_id: m.customer_id,
+                    channel: m.channel,
+                    day: input.day,
+                    status: 'pending',
+                    ...fallbacks[i],
                   },
-                ])
-              )[0]!
-            : await messaging.sms.send({ sendId: id, campaignId: input.campaignId, to: m.phone!, body: rendered.sms });
-        if (result.ok) {
-          await record(id, {
-            // A webhook can beat this write (Mailgun matches on v:send_id): never move a row back.
-            status: db.raw(`case when status = 'sending' then 'sent' else status end`),
-            provider: m.channel === 'email' ? messaging.email.name : messaging.sms.name,
-            provider_message_id: result.providerMessageId,
-            sent_at: db.fn.now(),
-            retryable: null,
-            last_error: null,
-          });
-          if (m.channel === 'sms' && messaging.sms.name === 'twilio') {
-            // Its status callback may have come in before this write: match it now.
-            await matchEarlyTwilioReceipts(db, [result.providerMessageId]);
-          }
-          counts.sent++;
-        } else {
-          await record(id, {
-            status: 'failed',
-            retryable: result.retryable,
-            error_code: result.code,
-            last_error: result.message.slice(0, 500),
-            failed_at: db.fn.now(),
-          });
-          counts[result.retryable ? 'retrying' : 'failed']++;
+                ],
+          );
+          if (rows.length > 0) await db('sends').insert(rows).onConflict('id').ignore();
         }
-        heartbeat(key);
+
+        const outgoing: Outgoing[] = [];
+        for (const [i, m] of group.entries()) {
+          const id = ids[i]!;
+          const key = keys[i]!;
+          done[i] = true;
+          heartbeat(key);
+          if (fallbacks[i] === null) continue; // the e-mail reached its customer: no text
+          if (input.attempt === 1) {
+            const status = m.ledger_status;
+            const resolved = status === 'sending' ? await resolveAmbiguous(id, m) : null;
+            if (resolved === 'sent' || resolved === 'unknown') {
+              counts[resolved]++;
+              continue;
+            }
+            if (resolved === null && status !== null && status !== 'pending') continue; // decided by an earlier attempt
+          }
+          const decision = checkSend({
+            customer: {
+              dateOfBirth: m.date_of_birth,
+              ageVerified: m.age_verified,
+              country: m.country,
+              timeZone: m.time_zone,
+              phone: m.phone,
+              email: m.email,
+            },
+            channel: m.channel,
+            consent: m.consent,
+            suppressed: m.suppressed,
+            recentMarketingMessages: m.recent,
+            now: new Date(input.now),
+            rules: messaging.rules,
+          });
+          if (!decision.allowed) {
+            await record(id, { status: 'skipped', skip_reason: decision.reason, last_error: decision.detail });
+            counts.skipped++;
+            continue;
+          }
+          const template = await templateOf(input.campaignId, m, copy);
+          outgoing.push({ index: i, id, key, ...outgoingMessage(input, m, id, template, merges) });
+          done[i] = false;
+        }
+
+        // E-mails that share a body in one call, then every other message alone.
+        const together = outgoing.filter((o) => o.email?.mailMerge);
+        const calls = [
+          ...(together.length > 0 ? [together] : []),
+          ...outgoing.filter((o) => !o.email?.mailMerge).map((o) => [o]),
+        ];
+        for (const call of calls) {
+          if (signal.aborted) break;
+          await sendCall(call, counts);
+          for (const o of call) done[o.index] = true;
+        }
+        const unfinished = done.indexOf(false);
+        return unfinished < 0 ? group.length : unfinished;
+      }
+
+      let processed = 0;
+      while (processed < due.length && !signal.aborted) {
+        const group = due.slice(processed, processed + groupSize);
+        const finished = await sendGroup(group);
+        processed += finished;
+        if (finished < group.length) break;
       }
       // More to do when the batch was full, or when a pause stopped it part-way.
       const more = processed < due.length || due.length === batchSize;
@@ -445,4 +559,28 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
       return { counts, nextCursor };
     },
   };
+}
+
+/** A fallback pass's rule for one row: the text's ledger fields, or null when no text replaces the e-mail. */
+function fallbackOf(
+  m: DueMessage,
+  input: SendBatchInput,
+): { fallback_of: string; fallback_reason: SmsFallbackReason } | null {
+  const reason = smsFallbackReason(
+    {
+      status: m.email_status!,
+      skipReason: m.email_skip_reason ?? null,
+      retryable: m.email_retryable ?? null,
+      sentAt: m.email_sent_at ?? null,
+      openedAt: m.email_opened_at ?? null,
+      clickedAt: m.email_clicked_at ?? null,
+    },
+    {
+      settings: { enabled: true, unopenedAfterMs: input.fallback!.unopenedAfterMs },
+      campaignAllowsSms: m.campaign_allows_sms === true,
+      hasSms: m.planned_sms === true,
+      now: new Date(input.now),
+    },
+  );
+  return reason === null ? null : { fallback_of: m.email_send_id!, fallback_reason: reason };
 }

@@ -102,7 +102,10 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
         provider_message_id: string | null;
       }[];
       const counts = stub.deliveriesBySendId();
-      const providerIds = new Map(stub.messages.map((m) => [m.variables.send_id!, m.id.replace(/^<|>$/g, '')]));
+      // The ledger's id of a Mailgun message: its call's id and its send id (a call carries many).
+      const providerIds = new Map(
+        stub.messages.map((m) => [m.variables.send_id!, `${m.id.replace(/^<|>$/g, '')}#${m.variables.send_id}`]),
+      );
       const reached = sends.map((s) => (counts.get(s.id) ?? 0) - (before.get(s.id) ?? 0));
       return {
         recipients,

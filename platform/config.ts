@@ -132,6 +132,11 @@ const schema = z.object({
   MAILGUN_REGION: z.enum(['us', 'eu']).default('us'),
   /** Overrides the region's API URL (a proxy, or a local stub in tests). */
   MAILGUN_BASE_URL: optionalUrl,
+  /**
+   * Campaign e-mails per Mailgun call (recipient-variables; Mailgun takes at most 1,000). A pause
+   * waits for the call in flight, so fewer make pauses quicker on a slow link.
+   */
+  MAILGUN_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(1000),
   MAILGUN_WEBHOOK_SIGNING_KEY: optionalString,
   MAIL_FROM: z.preprocess(blankIsUnset, z.string().trim().optional()),
   TWILIO_ACCOUNT_SID: optionalString,

@@ -13,10 +13,10 @@ import { startWorkers, type Workers } from '../temporal/worker.ts';
 
 /**
  * Crash safety (issue #4, the suite-sized version of issue #13's): the sends worker is a real
- * process, SIGKILLed at random points while it sends a campaign through the Mailgun stub and
- * restarted each time. Every planned message reaches the stub exactly once, and the ledger
- * says so: a row the dead worker left in `sending` is resolved against Mailgun's logs (accepted:
- * recorded; never accepted: sent now), never sent blind a second time.
+ * process, SIGKILLed at random points while it sends a campaign through the Mailgun stub (ten
+ * e-mails a call) and restarted each time. Every planned message reaches the stub exactly once,
+ * and the ledger says so: a row the dead worker left in `sending` is resolved against Mailgun's
+ * logs (accepted: recorded; never accepted: sent now), never sent blind a second time.
  */
 
 const RECIPIENTS = 300;
@@ -49,6 +49,8 @@ describe('a campaign whose sends worker is killed mid-batch', () => {
       STORE_TIME_ZONE: 'UTC',
       SEND_HOURS: ALL_DAY,
       SEND_BATCH_SIZE: '50',
+      // E-mails go to Mailgun ten to a call: a kill lands before, during or after a group's call.
+      MAILGUN_BATCH_SIZE: '10',
     });
   const kill = (proc: ChildProcess) => stopWorkerProcess(proc, 'SIGKILL');
 
@@ -98,8 +100,11 @@ describe('a campaign whose sends worker is killed mid-batch', () => {
     expect([...deliveries.values()].filter((n) => n !== 1)).toEqual([]);
     expect(stub.messages).toHaveLength(RECIPIENTS);
 
-    // The ledger's side: every row sent, with the id the provider gave that very message.
-    const providerIds = new Map(stub.messages.map((m) => [m.variables.send_id!, m.id.replace(/^<|>$/g, '')]));
+    // The ledger's side: every row sent, with the id the provider gave that very message (its
+    // call's id and its send id: one call carries up to ten here).
+    const providerIds = new Map(
+      stub.messages.map((m) => [m.variables.send_id!, `${m.id.replace(/^<|>$/g, '')}#${m.variables.send_id}`]),
+    );
     expect(sends.filter((s) => !['sent', 'unconfirmed'].includes(s.status))).toEqual([]);
     expect(sends.filter((s) => s.provider_message_id !== providerIds.get(s.id))).toEqual([]);
     expect(sends.filter((s) => s.attempts !== 1)).toEqual([]);

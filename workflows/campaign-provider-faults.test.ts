@@ -14,6 +14,7 @@ import { startWorkers, type Workers } from '../temporal/worker.ts';
  * 429 and Retry-After, and drops 2 % of connections after holding them. The real SDK sends a
  * campaign through it with the production retry rules. Every message ends sent or failed after
  * the allowed attempts, none reaches the provider twice, and the admins hear about the failures.
+ * A fault fails every message of the call it hits, each row on its own for its own retries.
  */
 
 const RECIPIENTS = 250;
@@ -46,6 +47,8 @@ describe('a campaign sent through a provider that fails at production rates', ()
       MAILGUN_DOMAIN: domain,
       MAILGUN_BASE_URL: stub.url,
       SEND_BATCH_SIZE: '50',
+      // Five e-mails a Mailgun call: enough calls for the fault rates to play out on a small campaign.
+      MAILGUN_BATCH_SIZE: '5',
       UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-long-enough-0123456789',
     });
     workers = await startWorkers({ ...temporalTestTarget(), queues, deps: activityDeps(cfg, t.db, testLog) });

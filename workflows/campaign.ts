@@ -59,7 +59,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     heartbeatTimeout: '1 minute',
     retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['PlanRejected'] },
   });
-  // A batch heartbeats after every message, so a pause's cancellation reaches it within seconds.
+  // A batch heartbeats after every message and provider call, so a pause's cancellation reaches it within seconds.
   const sending = proxyActivities<Activities>({
     taskQueue: input.queues.sends,
     startToCloseTimeout: '30 minutes',
@@ -279,7 +279,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
     await condition(stopped, duration);
   }
 
-  /** Sends a window's due actions in batches of at most 1,000, stopping between messages on pause. */
+  /** Sends a window's due actions in batches of at most 1,000, stopping between provider calls on pause. */
   async function sendWindow(
     day: number,
     opensAt: number,
@@ -306,7 +306,7 @@ export async function campaignWorkflow(input: CampaignWorkflowInput): Promise<Ca
         addCounts(batch.counts);
         cursor = batch.nextCursor;
       } catch (err) {
-        // A pause or cancel interrupted the batch after its current message; its ledger is exact.
+        // A pause or cancel interrupted the batch after the provider call it was on; its ledger is exact.
         if (!isCancellation(err)) {
           state.lastError = describe(err);
           throw err;

@@ -31,6 +31,7 @@ export { defaultTemplates, templateFor, type TemplateOverrides } from './default
 export { PREFERENCES_PATH, recipientLinks, UNSUBSCRIBE_PATH } from './links.ts';
 export {
   applyMailMerge,
+  mailMergeReproduces,
   mailMergeValues,
   renderMailMerge,
   substituteRecipientVariables,

@@ -2,7 +2,7 @@ import { Liquid } from 'liquidjs';
 import { describe, expect, it } from 'vitest';
 import { defaultTemplates } from './default-templates.ts';
 import { recipientLinks } from './links.ts';
-import { applyMailMerge, escapeHtml, mailMergeValues, renderMailMerge } from './mail-merge.ts';
+import { applyMailMerge, escapeHtml, mailMergeReproduces, mailMergeValues, renderMailMerge } from './mail-merge.ts';
 import { compileTemplate, renderMessage } from './render.ts';
 import type { MessageVariables } from './variables.ts';
 
@@ -40,6 +40,24 @@ describe('mail merge', () => {
     },
   );
 
+  it("carries each recipient's own shop link, such as a tracked /r/ link, as a recipient value", async () => {
+    const compiled = await compileTemplate(defaultTemplates.percent_off);
+    const tracked = recipients.map((r, i) => ({
+      ...r,
+      links: { ...r.links, shop: `https://m.example.com/r/c1.send-${i}.aHR0cHM.sig-${i}` },
+    }));
+    const merge = renderMailMerge(compiled, tracked[0]!);
+    expect(merge.html).toContain('%recipient.shop_url_html%');
+    expect(merge.text).toContain('%recipient.shop_url%');
+    for (const vars of tracked) {
+      const { subject, html, text, headers } = renderMessage(compiled, vars);
+      expect(applyMailMerge(merge, mailMergeValues(vars))).toEqual({ subject, html, text, headers });
+      expect(
+        mailMergeReproduces({ template: merge, values: mailMergeValues(vars) }, { subject, html, text, headers }),
+      ).toBe(true);
+    }
+  });
+
   it('shares one body between recipients of the same campaign message', async () => {
     const compiled = await compileTemplate(defaultTemplates.percent_off);
     const keys = new Set(recipients.map((r) => renderMailMerge(compiled, r).key));
@@ -60,6 +78,12 @@ describe('mail merge', () => {
     expect(applyMailMerge(merge, mailMergeValues(recipients[0]!)).subject).not.toBe(
       renderMessage(compiled, recipients[0]!).subject,
     );
+    expect(
+      mailMergeReproduces(
+        { template: merge, values: mailMergeValues(recipients[0]!) },
+        renderMessage(compiled, recipients[0]!),
+      ),
+    ).toBe(false);
   });
 
   it('escapes HTML values exactly as Liquid does', () => {

@@ -30,6 +30,7 @@ const fieldNames: readonly (keyof RecipientFields)[] = [
   'unsubscribe_url',
   'unsubscribe_mailto',
   'preferences_url',
+  'shop_url',
 ];
 
 const placeholder = (name: string) => `%recipient.${name}%`;
@@ -72,6 +73,25 @@ export function mailMergeValues(vars: MessageVariables, options: RenderOptions =
 /** What Mailgun does with a recipient's variables: one pass, no placeholder inside a value expands. */
 export function substituteRecipientVariables(text: string, values: Record<string, string>): string {
   return text.replace(/%recipient\.([A-Za-z0-9_:-]+)%/g, (match, name: string) => values[name] ?? match);
+}
+
+/**
+ * Whether Mailgun's substitution of these values into the shared body gives exactly the message
+ * rendered for this recipient: the proof a message may go in a batch rather than alone.
+ */
+export function mailMergeReproduces(
+  mailMerge: { template: Omit<MailMergeTemplate, 'key'>; values: MailMergeValues },
+  rendered: { subject: string; html: string; text: string; headers: Record<string, string> },
+): boolean {
+  const merged = applyMailMerge(mailMerge.template, mailMerge.values);
+  const names = Object.keys(rendered.headers);
+  return (
+    merged.subject === rendered.subject &&
+    merged.html === rendered.html &&
+    merged.text === rendered.text &&
+    names.length === Object.keys(merged.headers).length &&
+    names.every((name) => merged.headers[name] === rendered.headers[name])
+  );
 }
 
 export function applyMailMerge(

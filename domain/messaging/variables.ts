@@ -46,6 +46,8 @@ export interface RecipientFields {
   unsubscribe_url: string;
   unsubscribe_mailto: string;
   preferences_url: string;
+  /** The shop link: a tracked `/r/` link of its own in a sent e-mail. */
+  shop_url: string;
 }
 
 const categoryLabels = new Map<string, string>(categoryFamilies.map((f) => [f.key, f.label]));
@@ -61,6 +63,7 @@ export function recipientFields(vars: MessageVariables, options: RenderOptions =
     unsubscribe_url: vars.links.unsubscribe,
     unsubscribe_mailto: vars.links.unsubscribeMailto,
     preferences_url: vars.links.preferences,
+    shop_url: vars.links.shop,
   };
 }
 
@@ -95,7 +98,7 @@ export function liquidScope(vars: MessageVariables, recipient: RecipientFields):
       responsible_drinking: vars.store.responsibleDrinkingLine,
     },
     links: {
-      shop: vars.links.shop,
+      shop: recipient.shop_url,
       unsubscribe: recipient.unsubscribe_url,
       preferences: recipient.preferences_url,
     },

@@ -15,6 +15,7 @@ export type ProviderConfig = Pick<
   | 'MAILGUN_DOMAIN'
   | 'MAILGUN_REGION'
   | 'MAILGUN_BASE_URL'
+  | 'MAILGUN_BATCH_SIZE'
   | 'MAIL_FROM'
   | 'TWILIO_ACCOUNT_SID'
   | 'TWILIO_AUTH_TOKEN'
@@ -87,6 +88,7 @@ export function createProviders(
         region: config.MAILGUN_REGION,
         baseUrl: config.MAILGUN_BASE_URL,
         from,
+        batchLimit: config.MAILGUN_BATCH_SIZE,
       })
     : sandbox!.email;
   const sms = twilio

@@ -79,7 +79,11 @@ describe('Mailgun provider', () => {
   it('sends one message with the unsubscribe headers, the send id and the campaign tag', async () => {
     const m = message('ada@example.com', 'Ada', compiled, false);
     const [result] = await provider().send([m]);
-    expect(result).toEqual({ sendId: m.sendId, ok: true, providerMessageId: stub.calls[0]!.id.slice(1, -1) });
+    expect(result).toEqual({
+      sendId: m.sendId,
+      ok: true,
+      providerMessageId: `${stub.calls[0]!.id.slice(1, -1)}#${m.sendId}`,
+    });
     expect(stub.messages).toHaveLength(1);
     const delivered = stub.messages[0]!;
     expect(delivered).toMatchObject({
@@ -104,7 +108,9 @@ describe('Mailgun provider', () => {
     ];
     const results = await provider().send(batch);
     expect(results.every((r) => r.ok)).toBe(true);
-    expect(new Set(results.map((r) => r.ok && r.providerMessageId)).size).toBe(batch.length);
+    expect(results.map((r) => r.ok && r.providerMessageId)).toEqual(
+      batch.map((m) => `${stub.calls[0]!.id.slice(1, -1)}#${m.sendId}`),
+    );
 
     expect(stub.calls).toHaveLength(1);
     const call = stub.calls[0]!;
@@ -261,5 +267,17 @@ describe('Mailgun lookup after a worker died mid-send', () => {
     expect(await mailgun.lookup!({ sendId: '00000000-0000-4000-8000-00000000beef', to: message.to, since })).toBeNull();
     expect(await mailgun.lookup!({ sendId: message.sendId, to: 'sam@example.com', since })).toBeNull();
     expect(stub.deliveriesBySendId()).toEqual(new Map([[message.sendId, 1]]));
+  });
+
+  it('gives each message of a batch found in the logs the id it would have had from the send', async () => {
+    const mailgun = provider();
+    const since = new Date(Date.now() - 1_000);
+    const batch = [message('ada@example.com', 'Ada'), message('bob@example.com', 'Bob')];
+    const sent = await mailgun.send(batch);
+    expect(stub.calls).toHaveLength(1);
+    for (const [i, m] of batch.entries()) {
+      const found = await mailgun.lookup!({ sendId: m.sendId, to: m.to, since });
+      expect(found).toBe(sent[i]!.ok && sent[i]!.providerMessageId);
+    }
   });
 });

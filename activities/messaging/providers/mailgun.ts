@@ -1,6 +1,6 @@
 import FormData from 'form-data';
 import Mailgun from 'mailgun.js';
-import { applyMailMerge } from '../../../domain/messaging/index.ts';
+import { mailMergeReproduces } from '../../../domain/messaging/index.ts';
 import { invalidEmail } from './addresses.ts';
 import { isTimeout, observeHttp, retryAfterMs, type HttpResponseSeen } from './http-responses.ts';
 import type { EmailMessage, EmailProvider, SendFailure, SendResult } from './types.ts';
@@ -9,7 +9,12 @@ import type { EmailMessage, EmailProvider, SendFailure, SendResult } from './typ
  * E-mail through Mailgun's messages API with the official SDK. Messages rendered from one
  * shared body go out as batch sends (up to 1,000 recipients a call, each with their
  * recipient-variables); anything else goes one call per message. Every message carries
- * `v:send_id`, which Mailgun hands back in its webhooks as user-variables.
+ * `v:send_id`, which Mailgun hands back in its webhooks as user-variables (in a batch, each
+ * recipient's own, through `%recipient.send_id%`).
+ *
+ * A message's id in the ledger is Mailgun's id of the call, `#`, and the send id: one call's id
+ * covers up to 1,000 messages, and the ledger holds each id once. It is the same whether the
+ * message went alone or in a batch, or was found in Mailgun's logs after a crash.
  */
 
 export const MAILGUN_REGION_URLS = { us: 'https://api.mailgun.net', eu: 'https://api.eu.mailgun.net' } as const;
@@ -52,16 +57,7 @@ function senderAndCampaign(message: EmailMessage, from: string): MailgunData {
 
 /** Whether Mailgun's substitution of this recipient's values gives exactly the rendered message. */
 function mergesExactly(message: EmailMessage): boolean {
-  if (!message.mailMerge) return false;
-  const merged = applyMailMerge(message.mailMerge.template, message.mailMerge.values);
-  const names = Object.keys(message.headers);
-  return (
-    merged.subject === message.subject &&
-    merged.html === message.html &&
-    merged.text === message.text &&
-    names.length === Object.keys(merged.headers).length &&
-    names.every((name) => merged.headers[name] === message.headers[name])
-  );
+  return message.mailMerge !== undefined && mailMergeReproduces(message.mailMerge, message);
 }
 
 /**
@@ -128,6 +124,11 @@ export function mailgunFailure(error: unknown, response: HttpResponseSeen | unde
   return { ...base, retryable: false, code: aboutAddress ? 'invalid_address' : 'rejected' };
 }
 
+/** Mailgun's id for the call that carried a message, made the message's own. */
+function ledgerMessageId(callId: string, sendId: string): string {
+  return `${stripBrackets(callId)}#${sendId}`;
+}
+
 export function createMailgunProvider(settings: MailgunSettings): EmailProvider {
   const client = new Mailgun(FormData).client({
     username: 'api',
@@ -144,12 +145,7 @@ export function createMailgunProvider(settings: MailgunSettings): EmailProvider 
       return sendIds.map((sendId) => ({ sendId, ...failure }));
     }
     const id = stripBrackets(outcome.value.id ?? '');
-    // One id covers a whole batch; the send id keeps each message's id unique in the ledger.
-    return sendIds.map((sendId) => ({
-      sendId,
-      ok: true as const,
-      providerMessageId: sendIds.length === 1 ? id : `${id}#${sendId}`,
-    }));
+    return sendIds.map((sendId) => ({ sendId, ok: true as const, providerMessageId: ledgerMessageId(id, sendId) }));
   }
 
   function sendOne(message: EmailMessage): Promise<SendResult[]> {
@@ -196,6 +192,7 @@ export function createMailgunProvider(settings: MailgunSettings): EmailProvider 
 
   return {
     name: 'mailgun',
+    batchLimit: limit,
     /**
      * Mailgun's logs of the messages it accepted for this address since `since`, searched for the
      * send id each message carries as a user variable. A message Mailgun has no record of was
@@ -214,7 +211,8 @@ export function createMailgunProvider(settings: MailgunSettings): EmailProvider 
       });
       for (const item of logs.items as { id?: string; message?: { headers?: Record<string, string> } }[]) {
         const vars = (item as { 'user-variables'?: Record<string, unknown> })['user-variables'];
-        if (vars?.send_id === sendId) return stripBrackets(item.message?.headers?.['message-id'] ?? item.id ?? '');
+        if (vars?.send_id === sendId)
+          return ledgerMessageId(item.message?.headers?.['message-id'] ?? item.id ?? '', sendId);
       }
       return null;
     },

@@ -67,6 +67,11 @@ export type SendResult = { sendId: string; ok: true; providerMessageId: string }
 
 export interface EmailProvider {
   readonly name: 'mailgun' | 'sandbox';
+  /**
+   * Messages one call can carry when they share a mail-merge body (Mailgun: up to 1,000);
+   * absent, every message is a call of its own.
+   */
+  readonly batchLimit?: number;
   /** One result per message, in the order given. */
   send(batch: readonly EmailMessage[]): Promise<SendResult[]>;
   /**
