@@ -329,6 +329,31 @@ describe('a group interrupted', () => {
     expect([...stub.deliveriesBySendId().values()]).toEqual(Array(7).fill(1));
   });
 
+  it('sends nothing of a group when paused while its messages are being decided', async () => {
+    const campaign = await seedSendableCampaign(t.db, { recipients: 5 });
+    const messaging = messagingDeps();
+    const activity = new MockActivityEnvironment();
+    let beats = 0;
+    activity.on('heartbeat', () => {
+      if (++beats === 2) activity.cancel();
+    });
+    const { sendCampaignBatch } = createCampaignSendingActivities({ db: t.db, messaging });
+    const first = (await activity.run(sendCampaignBatch, {
+      campaignId: campaign.campaignId,
+      day: 0,
+      opensAt: campaign.sendAt.getTime(),
+      attempt: 1,
+      cursor: null,
+      now: Date.now(),
+    })) as Awaited<ReturnType<typeof sendCampaignBatch>>;
+    expect(first.counts).toMatchObject({ sent: 0, skipped: 0 });
+    expect(stub.requests).toBe(0);
+    expect((await ledger(campaign.campaignId)).map((r) => r.status)).toEqual(Array(5).fill('pending'));
+
+    expect(await sendAll(messaging, campaign)).toMatchObject({ sent: 5 });
+    expect(stub.calls.map((c) => c.recipients.length)).toEqual([5]);
+  });
+
   it('resolves a group left in `sending` by a crash against Mailgun, never sending a message twice', async () => {
     const campaign = await seedSendableCampaign(t.db, { recipients: 6 });
     const messaging = messagingDeps({ MAILGUN_BATCH_SIZE: '3' });

@@ -484,6 +484,8 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
 
         const outgoing: Outgoing[] = [];
         for (const [i, m] of group.entries()) {
+          // Paused while deciding: what is decided stays, nothing more is sent.
+          if (signal.aborted) break;
           const id = ids[i]!;
           const key = keys[i]!;
           done[i] = true;
