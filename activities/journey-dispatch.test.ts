@@ -154,7 +154,7 @@ describe('journey dispatcher', () => {
     const held = await t
       .db('customer_events')
       .whereIn('event_id', eventIds)
-      .orderBy('received_at')
+      .orderBy('seq')
       .select(
         'dispatched_at',
         'dispatch_attempts',
@@ -168,6 +168,10 @@ describe('journey dispatcher', () => {
       [null, 0, true, 'queued'],
     ]);
     expect(held[0].dispatch_error).toEqual(expect.any(String));
+    // The client sees it waiting, why, and when it is tried again.
+    const shown = await (await api.request('GET', `/api/events/${eventIds[0]}`, { token: key })).json();
+    expect(shown).toMatchObject({ dispatchedAt: null, outcome: 'queued', attempts: 1, error: held[0].dispatch_error });
+    expect(Date.parse(shown.nextAttemptAt)).toBeGreaterThan(Date.parse(shown.receivedAt));
     // Held back: not taken again before its time.
     expect(await dispatchJourneyEventBatch(t.db, temporal.client, { workflowsTaskQueue })).toMatchObject({
       claimed: 0,
@@ -182,7 +186,7 @@ describe('journey dispatcher', () => {
     const [cart, purchase] = (await t
       .db('customer_events')
       .whereIn('event_id', eventIds)
-      .orderBy('received_at')
+      .orderBy('seq')
       .select('outcome', 'dispatch_error')) as { outcome: { journey: string; outcome: string }[] }[];
     expect(cart!.outcome).toMatchObject([{ journey: 'abandoned_cart', outcome: 'started' }]);
     // The purchase reached the cart reminder that its cart started: delivered after it.

@@ -75,7 +75,7 @@ export async function dispatchJourneyEventBatch(
       `select id, event_id, type, customer_id, occurred_at, outcome, dispatch_attempts, received_at
        from customer_events
        where dispatched_at is null and (dispatch_after is null or dispatch_after <= now())
-       order by received_at, id
+       order by seq
        limit ?
        for update skip locked`,
       [batchSize],

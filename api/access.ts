@@ -105,6 +105,7 @@ export const accessTable = {
   // The store's systems report customers' events (signup, purchase, cart_abandoned): journeys start.
   'POST /api/events': { roles: managers, apiKey: 'events' },
   'POST /api/events/batch': { roles: managers, apiKey: 'events' },
+  'GET /api/events/:id': { roles: managers, apiKey: 'events' },
   // Journeys send on their own: switching them and their messages is for managers and admins.
   'GET /api/journeys/settings': { roles: managers },
   'PUT /api/journeys/settings': { roles: managers },

@@ -168,3 +168,66 @@ export async function acceptEvents(db: Db, events: IncomingEvent[]): Promise<Acc
     };
   });
 }
+
+export interface EventStatus {
+  eventId: string;
+  type: string;
+  customerId: string;
+  occurredAt: Date;
+  receivedAt: Date;
+  dispatchedAt: Date | null;
+  /** Accepted → delivered to its journeys (ms); while it waits, how long it has waited. */
+  lagMs: number;
+  journeys: JourneyOutcome[];
+  attempts: number;
+  nextAttemptAt: Date | null;
+  error: string | null;
+}
+
+/** What became of an accepted event: delivered or waiting, and how long it took or has taken. */
+export async function eventStatus(db: Db, eventId: string): Promise<EventStatus | undefined> {
+  const row = (await db('customer_events')
+    .where({ event_id: eventId })
+    .first(
+      'event_id',
+      'type',
+      'customer_id',
+      'occurred_at',
+      'received_at',
+      'dispatched_at',
+      'outcome',
+      'dispatch_attempts',
+      'dispatch_after',
+      'dispatch_error',
+      db.raw('(extract(epoch from coalesce(dispatched_at, now()) - received_at) * 1000)::float8 as lag_ms'),
+    )) as
+    | {
+        event_id: string;
+        type: string;
+        customer_id: string;
+        occurred_at: Date;
+        received_at: Date;
+        dispatched_at: Date | null;
+        outcome: JourneyOutcome[];
+        dispatch_attempts: number;
+        dispatch_after: Date | null;
+        dispatch_error: string | null;
+        lag_ms: number;
+      }
+    | undefined;
+  return (
+    row && {
+      eventId: row.event_id,
+      type: row.type,
+      customerId: row.customer_id,
+      occurredAt: row.occurred_at,
+      receivedAt: row.received_at,
+      dispatchedAt: row.dispatched_at,
+      lagMs: Math.round(row.lag_ms),
+      journeys: row.outcome,
+      attempts: row.dispatch_attempts,
+      nextAttemptAt: row.dispatched_at ? null : row.dispatch_after,
+      error: row.dispatched_at ? null : row.dispatch_error,
+    }
+  );
+}

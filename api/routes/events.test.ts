@@ -99,6 +99,18 @@ describe('POST /api/events', () => {
     });
     expect(await outcomeOf(body.eventId)).toMatchObject({ dispatched_at: null });
     expect(await t.db('journey_runs').where({ customer_id: c.id })).toEqual([]);
+    const show = (id: string) =>
+      api.request('GET', `/api/events/${encodeURIComponent(id)}`, { token: key }).then((r) => r.json());
+    expect(await show(body.eventId)).toMatchObject({
+      eventId: body.eventId,
+      customerId: c.id,
+      type: 'signup',
+      dispatchedAt: null,
+      outcome: 'queued',
+      attempts: 0,
+      nextAttemptAt: null,
+      error: null,
+    });
 
     expect(await deliver()).toBe(1);
     const delivered = await outcomeOf(body.eventId);
@@ -106,6 +118,15 @@ describe('POST /api/events', () => {
       { journey: 'welcome', outcome: 'started', workflowId: `journey-welcome-${c.id}` },
     ]);
     expect(delivered.dispatched_at).toBeInstanceOf(Date);
+    // The client sees what its event did, and when: the lag from acceptance to its journey.
+    const shown = await show(body.eventId);
+    expect(shown).toMatchObject({ outcome: 'started', journeys: delivered.outcome });
+    // (The database keeps microseconds, JSON milliseconds.)
+    expect(Math.abs(shown.lagMs - (Date.parse(shown.dispatchedAt) - Date.parse(shown.receivedAt)))).toBeLessThanOrEqual(
+      1,
+    );
+    const missing = await api.request('GET', '/api/events/nobody-sent-this', { token: key });
+    expect(missing.status).toBe(404);
     expect(await t.db('journey_runs').where({ customer_id: c.id })).toHaveLength(1);
     // A repeat now tells what the event did.
     expect(await (await post(body)).json()).toEqual({
@@ -161,7 +182,7 @@ describe('POST /api/events', () => {
     const byPhone = await post(event({ phone: '(312) 555-0199' }));
     expect(await byPhone.json()).toMatchObject({ customerId: c.id, outcome: 'queued' });
     expect(await deliver()).toBe(2);
-    const outcomes = await t.db('customer_events').where({ customer_id: c.id }).orderBy('received_at').pluck('outcome');
+    const outcomes = await t.db('customer_events').where({ customer_id: c.id }).orderBy('seq').pluck('outcome');
     expect(outcomes.map((o) => o[0].outcome)).toEqual(['started', 'signalled']);
   });
 

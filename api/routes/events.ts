@@ -5,7 +5,7 @@ import { readEmail, readPhone } from '../../domain/import/values.ts';
 import type { Config } from '../../platform/config.ts';
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
-import { acceptEvents, type AcceptedEvent, type IncomingEvent } from '../data/events.ts';
+import { acceptEvents, eventStatus, overallOutcome, type AcceptedEvent, type IncomingEvent } from '../data/events.ts';
 import { HttpProblem } from '../problem.ts';
 import { defineRoute } from '../route-spec.ts';
 
@@ -112,6 +112,36 @@ export const eventRoutes = {
       },
     },
   }),
+  show: defineRoute({
+    key: 'GET /api/events/:id',
+    tag: 'Events',
+    summary: 'What became of an accepted event: delivered to its journeys or waiting, and the lag',
+    description:
+      '`dispatchedAt` is when its journeys heard of it (null while it waits) and `lagMs` how long that took from ' +
+      'acceptance (while it waits, how long it has waited). A delivery Temporal refused is tried again at ' +
+      '`nextAttemptAt`; `error` says why the last one failed.',
+    params: z.object({ id: z.string().min(1).max(200) }),
+    responses: {
+      200: {
+        description: 'The event and its delivery.',
+        schema: z.object({
+          eventId: z.string(),
+          type: z.string(),
+          customerId: z.uuid(),
+          occurredAt: z.iso.datetime({ offset: true }),
+          receivedAt: z.iso.datetime({ offset: true }),
+          dispatchedAt: z.iso.datetime({ offset: true }).nullable(),
+          lagMs: z.int(),
+          outcome: z.enum(['queued', 'started', 'signalled', 'ignored']),
+          journeys: z.array(journeyOutcome),
+          attempts: z.int(),
+          nextAttemptAt: z.iso.datetime({ offset: true }).nullable(),
+          error: z.string().nullable(),
+        }),
+      },
+    },
+    problems: { 404: 'No event with this eventId.' },
+  }),
 };
 
 type Event = z.output<typeof event>;
@@ -213,6 +243,12 @@ export function eventsRouter(deps: { db: Db; config: Pick<Config, 'DEFAULT_PHONE
       rejected: errors.size,
     };
     res.status(202).json({ accepted: acceptedCount, duplicates, rejected: errors.size, results });
+  });
+
+  route(router, eventRoutes.show, async (_req, res, { params }) => {
+    const status = await eventStatus(deps.db, params.id);
+    if (!status) throw new HttpProblem(404, 'Not Found', 'No event with this eventId.');
+    res.json({ ...status, outcome: overallOutcome(status.journeys) });
   });
 
   return router;
