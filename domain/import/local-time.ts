@@ -101,6 +101,7 @@ export function zoneClock(timeZone: string): ZoneClock {
 }
 
 const zoneNames = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
+const canonicalZones = new Map<string, string | undefined>();
 
 /**
  * The canonical name of an IANA time zone, or undefined. `Intl` also accepts offsets such as
@@ -108,9 +109,15 @@ const zoneNames = /^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/;
  */
 export function canonicalTimeZone(name: string): string | undefined {
   if (!zoneNames.test(name)) return undefined;
+  // Asked once per message at send time; building a DateTimeFormat costs tens of µs, a lookup nothing.
+  if (canonicalZones.has(name)) return canonicalZones.get(name);
+  let canonical: string | undefined;
   try {
-    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+    canonical = new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
   } catch {
-    return undefined;
+    canonical = undefined;
   }
+  // Names come from customer data: bounded, so that junk cannot grow it without end.
+  if (canonicalZones.size < 2_000) canonicalZones.set(name, canonical);
+  return canonical;
 }
