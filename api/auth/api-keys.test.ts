@@ -39,6 +39,16 @@ describe('API keys', () => {
     expect(again.some((q) => q.startsWith('select'))).toBe(true);
   });
 
+  it('reads a key once for all the requests that present it while it is being read', async () => {
+    const keys = createApiKeys(t.db);
+    const key = await keys.create({ name: 'pos', role: 'user', scopes: ['read'] });
+    const sql = await keyQueries(async () => {
+      const principals = await Promise.all(Array.from({ length: 20 }, () => keys.authenticate(key.key)));
+      expect(principals.every((p) => p?.apiKeyId === key.id)).toBe(true);
+    });
+    expect(sql.filter((q) => q.startsWith('select'))).toHaveLength(1);
+  });
+
   it('refuses a key revoked through the same process at once', async () => {
     const keys = createApiKeys(t.db);
     const key = await keys.create({ name: 'pos', role: 'user', scopes: ['read'] });

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../platform/db.ts';
 import type { Principal, Role } from './roles.ts';
+import { singleFlight } from '../single-flight.ts';
 import { hashOpaqueToken, newOpaqueToken } from './tokens.ts';
 
 /** What an API key may be scoped to; a key can do only what its role AND its scopes allow. */
@@ -65,6 +66,45 @@ export function createApiKeys(db: Db, options: { verifiedKeyMs?: number; now?: (
       .update({ last_used_at: db.fn.now() });
   }
 
+  /**
+   * Reads and checks a key's row. Requests presenting the same key while it is read share the
+   * read (a verified key's expiry sends every connection of an integration here at once), but
+   * never across a revocation: a lookup that began before one answers only the requests that
+   * came before it.
+   */
+  const lookUp = singleFlight(
+    async (key: { prefix: string; hash: string; at: number }): Promise<ApiKeyPrincipal | undefined> => {
+      const revocationsBefore = revocations;
+      const row = await db('api_keys').where({ prefix: key.prefix }).first();
+      if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= key.at)) return undefined;
+      const expected = Buffer.from(row.key_hash, 'hex');
+      const actual = Buffer.from(key.hash, 'hex');
+      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
+      // The row just read says whether this minute's use is recorded already.
+      const recentlyRecorded = row.last_used_at && key.at - row.last_used_at.getTime() < LAST_USED_EVERY_MS;
+      if (!recentlyRecorded) await recordUse(row.id);
+      const principal: ApiKeyPrincipal = Object.freeze({
+        kind: 'api_key',
+        apiKeyId: row.id,
+        role: row.role,
+        scopes: Object.freeze([...row.scopes]) as string[],
+        name: row.name,
+      });
+      if (revocations === revocationsBefore && verifiedKeyMs > 0) {
+        // Oldest first: a Map iterates in insertion order.
+        if (verified.size >= MAX_VERIFIED_KEYS) verified.delete(verified.keys().next().value!);
+        verified.set(key.hash, {
+          principal,
+          expiresAt: row.expires_at ? row.expires_at.getTime() : null,
+          verifiedAt: key.at,
+          lastUsedAt: recentlyRecorded ? row.last_used_at.getTime() : key.at,
+        });
+      }
+      return principal;
+    },
+    (key) => `${key.hash}:${revocations}`,
+  );
+
   return {
     async create(input: {
       name: string;
@@ -118,33 +158,7 @@ export function createApiKeys(db: Db, options: { verifiedKeyMs?: number; now?: (
       }
       if (known) verified.delete(hash);
 
-      const revocationsBefore = revocations;
-      const row = await db('api_keys').where({ prefix: match[1] }).first();
-      if (!row || row.revoked_at || (row.expires_at && row.expires_at.getTime() <= at)) return undefined;
-      const expected = Buffer.from(row.key_hash, 'hex');
-      const actual = Buffer.from(hash, 'hex');
-      if (expected.length !== actual.length || !timingSafeEqual(expected, actual)) return undefined;
-      // The row just read says whether this minute's use is recorded already.
-      const recentlyRecorded = row.last_used_at && at - row.last_used_at.getTime() < LAST_USED_EVERY_MS;
-      if (!recentlyRecorded) await recordUse(row.id);
-      const principal: ApiKeyPrincipal = Object.freeze({
-        kind: 'api_key',
-        apiKeyId: row.id,
-        role: row.role,
-        scopes: Object.freeze([...row.scopes]) as string[],
-        name: row.name,
-      });
-      if (revocations === revocationsBefore && verifiedKeyMs > 0) {
-        // Oldest first: a Map iterates in insertion order.
-        if (verified.size >= MAX_VERIFIED_KEYS) verified.delete(verified.keys().next().value!);
-        verified.set(hash, {
-          principal,
-          expiresAt: row.expires_at ? row.expires_at.getTime() : null,
-          verifiedAt: at,
-          lastUsedAt: recentlyRecorded ? row.last_used_at.getTime() : at,
-        });
-      }
-      return principal;
+      return lookUp({ prefix: match[1]!, hash, at });
     },
   };
 }
