@@ -179,8 +179,12 @@ function rssMiB(pid: number): number {
 function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: ApiServerReady }> {
   const script = fileURLToPath(new URL('./api-server.ts', import.meta.url));
   // The API's log lines are formatted as in production and thrown away.
-  // API_CPU_PROF=<dir> writes a CPU profile of the API process when it exits.
-  const profile = process.env.API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROF}`] : [];
+  // API_CPU_PROF=<dir> writes a CPU profile of the API process when it exits; API_HEAP_PROF=<dir>
+  // a sampling profile of what it allocated.
+  const profile = [
+    ...(process.env.API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROF}`] : []),
+    ...(process.env.API_HEAP_PROF ? ['--heap-prof', `--heap-prof-dir=${process.env.API_HEAP_PROF}`] : []),
+  ];
   const child = fork(script, [], {
     stdio: ['ignore', 'ignore', 2, 'ipc'],
     execArgv: [...process.execArgv, ...profile],
