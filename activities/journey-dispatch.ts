@@ -31,6 +31,11 @@ export interface DispatchOptions {
   batchSize?: number;
   /** Customers delivered to at once: about what the Temporal frontend takes before it queues. */
   concurrency?: number;
+  /**
+   * Called after each event delivered or held back: the activity heartbeats then, so that a batch
+   * slowed by Temporal is not taken for a dead worker and run a second time alongside.
+   */
+  onProgress?: () => void;
 }
 
 export interface DispatchedBatch {
@@ -118,6 +123,7 @@ export async function dispatchJourneyEventBatch(
           }
         }),
       );
+      opts.onProgress?.();
       if (errors.length === 0) {
         done.push({ id: r.id, outcome });
         return true;
@@ -204,7 +210,7 @@ export function createJourneyDispatchActivities({ db, stopping }: { db: Db; stop
       const idleMs = input.idleMs ?? 200;
       const totals: DispatchTotals = { batches: 0, dispatched: 0, failed: 0, maxLagMs: 0 };
       while (Date.now() < until && !stop.aborted) {
-        const batch = await dispatchJourneyEventBatch(db, ctx.client, input);
+        const batch = await dispatchJourneyEventBatch(db, ctx.client, input, { onProgress: () => heartbeat(totals) });
         if (batch.claimed > 0) {
           totals.batches++;
           totals.dispatched += batch.dispatched;
