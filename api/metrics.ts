@@ -82,6 +82,7 @@ interface BusinessSnapshot {
   sends: { channel: string; status: string; n: number }[];
   campaigns: { status: string; n: number }[];
   plans: { planner: string; fallback: boolean; n: number }[];
+  journeyEvents: { waiting: number; oldest_seconds: number };
 }
 
 const sendStatuses = Object.keys(STATUS_RANK) as SendStatus[];
@@ -97,7 +98,7 @@ export function businessMetrics(deps: { db: Db; log: Logger; registry: Registry;
   let cached: { at: number; snapshot: Promise<BusinessSnapshot | undefined> } | undefined;
 
   async function query(): Promise<BusinessSnapshot> {
-    const [sends, campaigns, plans] = await Promise.all([
+    const [sends, campaigns, plans, journeyEvents] = await Promise.all([
       db('sends').select('channel', 'status').count({ n: '*' }).groupBy('channel', 'status'),
       db('campaigns').select('status').count({ n: '*' }).groupBy('status'),
       // A fallback is a plan the LLM was asked for (its record names the model) but the
@@ -110,8 +111,16 @@ export function businessMetrics(deps: { db: Db; log: Logger; registry: Registry;
         )
         .count({ n: '*' })
         .groupByRaw('1, 2'),
+      // The journey dispatcher's queue (partial index on the waiting events only).
+      db
+        .raw(
+          `select (select count(*) from customer_events where dispatched_at is null)::int as waiting,
+                  coalesce((select extract(epoch from now() - received_at) from customer_events
+                            where dispatched_at is null order by seq limit 1), 0)::float8 as oldest_seconds`,
+        )
+        .then((r: { rows: BusinessSnapshot['journeyEvents'][] }) => r.rows[0]!),
     ]);
-    return { sends, campaigns, plans } as unknown as BusinessSnapshot;
+    return { sends, campaigns, plans, journeyEvents } as unknown as BusinessSnapshot;
   }
 
   function snapshot(): Promise<BusinessSnapshot | undefined> {
@@ -179,6 +188,28 @@ export function businessMetrics(deps: { db: Db; log: Logger; registry: Registry;
       for (const r of s.plans) this.set({ planner: r.planner, fallback: String(r.fallback) }, Number(r.n));
     },
   });
+
+  new Gauge({
+    name: 'lma_journey_events_waiting',
+    help: 'Events the API accepted that the journey dispatcher has not yet delivered to their journeys.',
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      if (s) this.set(s.journeyEvents.waiting);
+    },
+  });
+
+  new Gauge({
+    name: 'lma_journey_events_oldest_waiting_seconds',
+    help: 'How long the oldest undelivered event has waited since it was accepted: the accept-to-journey lag now (0 when none waits).',
+    registers: [registry],
+    async collect() {
+      const s = await snapshot();
+      this.reset();
+      if (s) this.set(s.journeyEvents.oldest_seconds);
+    },
+  });
 }
 
 export const metricsRoutes = {
@@ -188,7 +219,8 @@ export const metricsRoutes = {
     summary: "This API process's metrics for Prometheus",
     description:
       'HTTP traffic by route template, webhook lag, sends by channel and status, campaigns by status, ' +
-      'planner fallbacks and the Node.js process metrics, in the Prometheus text format. For an admin, ' +
+      'planner fallbacks, journey events waiting for delivery and the longest wait, and the Node.js ' +
+      'process metrics, in the Prometheus text format. For an admin, ' +
       'or an API key with the `metrics` scope.',
     responses: {
       200: { description: 'Prometheus text exposition format 0.0.4.', schema: z.string(), mediaType: 'text/plain' },

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { dispatchJourneyEventBatch } from '../../activities/journey-dispatch.ts';
 import { journeySendId } from '../../activities/journeys.ts';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
@@ -112,6 +112,11 @@ describe('POST /api/events', () => {
       error: null,
     });
 
+    // Operators see the queue and its oldest wait in /metrics.
+    const metrics = await (await api.request('GET', '/metrics', { token: await api.tokenFor('admin') })).text();
+    expect(metrics).toMatch(/^lma_journey_events_waiting 1$/m);
+    expect(Number(/^lma_journey_events_oldest_waiting_seconds (\S+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
+
     expect(await deliver()).toBe(1);
     const delivered = await outcomeOf(body.eventId);
     expect(delivered.outcome).toEqual([
@@ -135,13 +140,19 @@ describe('POST /api/events', () => {
       outcome: 'duplicate',
       journeys: delivered.outcome,
     });
-    // One audit record per request, naming the event.
-    expect(
-      await t.db('audit_log').where({ action: 'POST /api/events', entity_id: body.eventId }).pluck('details'),
-    ).toEqual([
-      { status: 202, entityId: body.eventId, outcome: 'queued' },
-      { status: 202, entityId: body.eventId, outcome: 'duplicate' },
-    ]);
+    // One audit record per request, naming the event (written once the answer is sent).
+    await vi.waitFor(async () =>
+      expect(
+        await t
+          .db('audit_log')
+          .where({ action: 'POST /api/events', entity_id: body.eventId })
+          .orderBy('occurred_at')
+          .pluck('details'),
+      ).toEqual([
+        { status: 202, entityId: body.eventId, outcome: 'queued' },
+        { status: 202, entityId: body.eventId, outcome: 'duplicate' },
+      ]),
+    );
   });
 
   it('refuses bad bodies with the fields that are wrong', async () => {
@@ -316,12 +327,14 @@ describe('POST /api/events', () => {
     expect(await deliver()).toBe(3);
     expect(await t.db('journey_runs').whereIn('customer_id', [a.id, b.id]).pluck('journey')).toHaveLength(3);
     // One audit record for the request, not one per event.
-    const audit = await t
-      .db('audit_log')
-      .where({ action: 'POST /api/events/batch' })
-      .whereRaw(`details->>'status' = '202'`)
-      .pluck('details');
-    expect(audit).toEqual([
+    const audit = () =>
+      t
+        .db('audit_log')
+        .where({ action: 'POST /api/events/batch' })
+        .whereRaw(`details->>'status' = '202'`)
+        .pluck('details');
+    await vi.waitFor(async () => expect(await audit()).toHaveLength(1));
+    expect(await audit()).toEqual([
       {
         status: 202,
         entityId: [0, 2, 3, 7].map((i) => (items[i] as { eventId: string }).eventId).join(','),
