@@ -170,6 +170,14 @@ async function explained(db: Db, run: () => Promise<unknown>) {
   return plans;
 }
 
+/** CPU time the child has used so far (user + system), in microseconds, from the kernel. */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100; // USER_HZ is 100 on Linux
+}
+
 /** The child's resident set, from the kernel. */
 function rssMiB(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -216,6 +224,7 @@ async function measure(load: Load, o: ReturnType<typeof options>, pid: number) {
     await autocannon({ url: load.url, headers: load.headers, connections: o.connections, duration: o.warmup });
   }
   let peak = rssMiB(pid);
+  const cpuBefore = cpuMicros(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 100);
   const r = await autocannon({
     url: load.url,
@@ -224,8 +233,12 @@ async function measure(load: Load, o: ReturnType<typeof options>, pid: number) {
     duration: o.duration,
   });
   clearInterval(sampler);
+  const cpu = cpuMicros(pid) - cpuBefore;
   return {
     perSecond: Math.round(r.requests.average),
+    // The API process's CPU time per answered request: what a request costs, whatever else the
+    // machine's cores were doing meanwhile.
+    apiCpuMicrosPerRequest: Math.round(cpu / Math.max(1, r.requests.total)),
     p50ms: r.latency.p50,
     p99ms: r.latency.p99,
     maxMs: r.latency.max,
@@ -327,6 +340,7 @@ const benchmark: Benchmark = async (ctx) => {
       const rss = Math.max(...runs[name]!.map((m) => m.rssPeakMiB));
       return {
         perSecond: spread(runs[name]!, (m) => m.perSecond),
+        apiCpuMicrosPerRequest: spread(runs[name]!, (m) => m.apiCpuMicrosPerRequest),
         p50ms: spread(runs[name]!, (m) => m.p50ms),
         p99ms: p99,
         rssPeakMiB: rss,
