@@ -5,7 +5,8 @@ import { enabledJourneys } from './journeys.ts';
 /**
  * What the events API writes: accepting an event is storing it, with what it is to do to the
  * customer's journeys; the journey dispatcher (activities/journey-dispatch.ts) delivers it to
- * Temporal afterwards. A request of any size costs one customer lookup and one insert.
+ * Temporal afterwards. A request of any size costs one statement (looking its customers up and
+ * inserting), the journey switches being cached.
  */
 
 export type CustomerField = 'customerId' | 'email' | 'phone';
@@ -37,43 +38,6 @@ export type AcceptedEvent =
     }
   | { status: 'unknown' | 'ambiguous'; eventId: string; ref: IncomingEvent['ref'] };
 
-const column: Record<CustomerField, string> = { customerId: 'external_id', email: 'lower(email)', phone: 'phone' };
-
-/**
- * The customers the events name, in one query, by `refKey`: a reference matching two customers
- * is `ambiguous`, one matching none is missing.
- */
-export async function resolveCustomers(
-  db: Db,
-  refs: IncomingEvent['ref'][],
-): Promise<Map<string, string | 'ambiguous'>> {
-  const parts: string[] = [];
-  const bindings: unknown[] = [];
-  for (const field of ['customerId', 'email', 'phone'] as const) {
-    const values = [...new Set(refs.filter((r) => r.field === field).map((r) => r.value))];
-    if (values.length === 0) continue;
-    parts.push(
-      `select ?::text as field, ${column[field]} as value, (array_agg(id))[1:2] as ids
-       from customers where ${column[field]} = any(?::text[]) group by ${column[field]}`,
-    );
-    bindings.push(field, values);
-  }
-  const found = new Map<string, string | 'ambiguous'>();
-  if (parts.length === 0) return found;
-  const { rows } = await db.raw<{ rows: { field: string; value: string; ids: string[] }[] }>(
-    parts.join(' union all '),
-    bindings as never,
-  );
-  for (const r of rows) {
-    found.set(refKey({ field: r.field as CustomerField, value: r.value }), r.ids.length > 1 ? 'ambiguous' : r.ids[0]!);
-  }
-  return found;
-}
-
-export function refKey(ref: IncomingEvent['ref']): string {
-  return `${ref.field}\u0000${ref.value}`;
-}
-
 /** At acceptance: the journeys an event of `type` starts or tells, queued unless switched off. */
 export function plannedJourneys(type: string, enabled: ReadonlySet<JourneyKind>): JourneyOutcome[] {
   const effect = eventEffect(type);
@@ -93,72 +57,114 @@ export function overallOutcome(journeys: JourneyOutcome[]): 'queued' | 'started'
 }
 
 /**
- * Stores the events whose customer is known, in one insert: idempotent by `eventId` (a repeat,
- * in the request or from before, answers `duplicate` with what the first one did). An event
- * with nothing to deliver is stored as dispatched, so that the dispatcher never sees it.
+ * The one statement that accepts events: each event's customer is looked up by its reference
+ * (two matches are `ambiguous`, none unknown), the events of known customers are inserted in
+ * the request's order (the first of a repeated id), and the rows that already held an id come
+ * back from the statement's snapshot, from before the insert.
+ */
+const ACCEPT = `
+with input as (
+  select * from jsonb_to_recordset(?::jsonb) as i(
+    ord int, event_id text, type text, occurred_at timestamptz, properties jsonb,
+    field text, value text, outcome jsonb, queued boolean)
+),
+resolved as (
+  select i.*, array(
+      select id from customers where i.field = 'customerId' and external_id = i.value
+      union all
+      select id from customers where i.field = 'email' and lower(email) = i.value
+      union all
+      select id from customers where i.field = 'phone' and phone = i.value
+      limit 2) as ids
+  from input i
+),
+inserted as (
+  insert into customer_events (event_id, type, customer_id, occurred_at, properties, outcome, dispatched_at)
+  select r.event_id, r.type, r.ids[1], r.occurred_at, r.properties, r.outcome,
+         case when r.queued then null else now() end
+  from resolved r
+  where cardinality(r.ids) = 1
+    and not exists (select 1 from resolved p
+                    where p.event_id = r.event_id and p.ord < r.ord and cardinality(p.ids) = 1)
+  order by r.ord
+  on conflict (event_id) do nothing
+  returning event_id
+)
+select r.ord, r.ids, r.event_id in (select event_id from inserted) as fresh,
+       e.customer_id as earlier_customer_id, e.outcome as earlier_outcome
+from resolved r
+left join lateral (select customer_id, outcome from customer_events where event_id = r.event_id) e on true
+order by r.ord`;
+
+/**
+ * Stores the events whose customer is known, in one statement whatever their number: idempotent
+ * by `eventId` (a repeat, in the request or from before, answers `duplicate` with what the first
+ * one did). An event with nothing to deliver is stored as dispatched, so that the dispatcher never
+ * sees it.
  */
 export async function acceptEvents(db: Db, events: IncomingEvent[]): Promise<AcceptedEvent[]> {
   if (events.length === 0) return [];
-  const [customers, enabled] = await Promise.all([
-    resolveCustomers(
-      db,
-      events.map((e) => e.ref),
-    ),
-    enabledJourneys(db),
-  ]);
-  const rows = new Map<string, { customerId: string; journeys: JourneyOutcome[] }>();
-  for (const e of events) {
-    const customerId = customers.get(refKey(e.ref));
-    if (customerId === undefined || customerId === 'ambiguous' || rows.has(e.eventId)) continue;
-    rows.set(e.eventId, { customerId, journeys: plannedJourneys(e.type, enabled) });
-  }
-  const byId = new Map(events.map((e) => [e.eventId, e]));
-  const fresh = new Set<string>();
-  if (rows.size > 0) {
-    const inserted = (await db('customer_events')
-      .insert(
-        [...rows].map(([eventId, r]) => {
-          const e = byId.get(eventId)!;
-          return {
-            event_id: eventId,
-            type: e.type,
-            customer_id: r.customerId,
-            occurred_at: e.occurredAt,
-            properties: JSON.stringify(e.properties),
-            outcome: JSON.stringify(r.journeys),
-            dispatched_at: r.journeys.some((j) => j.outcome === 'queued') ? null : db.fn.now(),
-          };
-        }),
-      )
-      .onConflict('event_id')
-      .ignore()
-      .returning('event_id')) as { event_id: string }[];
-    for (const r of inserted) fresh.add(r.event_id);
-  }
-  const repeats = [...rows.keys()].filter((id) => !fresh.has(id));
+  const enabled = await enabledJourneys(db);
+  const planned = events.map((e) => plannedJourneys(e.type, enabled));
+  const input = events.map((e, ord) => ({
+    ord,
+    event_id: e.eventId,
+    type: e.type,
+    occurred_at: e.occurredAt,
+    properties: e.properties,
+    field: e.ref.field,
+    value: e.ref.value,
+    outcome: planned[ord],
+    queued: planned[ord]!.some((j) => j.outcome === 'queued'),
+  }));
+  const { rows } = await db.raw<{
+    rows: {
+      ord: number;
+      ids: string[];
+      fresh: boolean;
+      earlier_customer_id: string | null;
+      earlier_outcome: JourneyOutcome[] | null;
+    }[];
+  }>(ACCEPT, [JSON.stringify(input)]);
+
+  // Stored by a concurrent request after this statement's snapshot: read now that it is committed.
+  const concurrent = rows.filter((r) => r.ids.length === 1 && !r.fresh && r.earlier_customer_id === null);
   const stored = new Map<string, { customerId: string; journeys: JourneyOutcome[] }>();
-  if (repeats.length > 0) {
+  if (concurrent.length > 0) {
     const found = (await db('customer_events')
-      .whereIn('event_id', repeats)
-      .select('event_id', 'customer_id', 'outcome')) as { event_id: string; customer_id: string; outcome: unknown }[];
-    for (const r of found) {
-      stored.set(r.event_id, { customerId: r.customer_id, journeys: r.outcome as JourneyOutcome[] });
-    }
+      .whereIn(
+        'event_id',
+        concurrent.map((r) => events[r.ord]!.eventId),
+      )
+      .select('event_id', 'customer_id', 'outcome')) as {
+      event_id: string;
+      customer_id: string;
+      outcome: JourneyOutcome[];
+    }[];
+    for (const r of found) stored.set(r.event_id, { customerId: r.customer_id, journeys: r.outcome });
   }
 
-  const answered = new Set<string>();
-  return events.map((e): AcceptedEvent => {
-    const customerId = customers.get(refKey(e.ref));
-    if (customerId === undefined || customerId === 'ambiguous') {
-      return { status: customerId ?? 'unknown', eventId: e.eventId, ref: e.ref };
+  const accepted = new Map<string, { customerId: string; journeys: JourneyOutcome[] }>();
+  return rows.map((r): AcceptedEvent => {
+    const e = events[r.ord]!;
+    if (r.ids.length !== 1)
+      return { status: r.ids.length === 0 ? 'unknown' : 'ambiguous', eventId: e.eventId, ref: e.ref };
+    if (r.fresh && !accepted.has(e.eventId)) {
+      const journeys = planned[r.ord]!;
+      accepted.set(e.eventId, { customerId: r.ids[0]!, journeys });
+      return {
+        status: 'accepted',
+        eventId: e.eventId,
+        customerId: r.ids[0]!,
+        outcome: overallOutcome(journeys),
+        journeys,
+      };
     }
-    const first = fresh.has(e.eventId) && !answered.has(e.eventId);
-    answered.add(e.eventId);
-    if (first) {
-      const journeys = rows.get(e.eventId)!.journeys;
-      return { status: 'accepted', eventId: e.eventId, customerId, outcome: overallOutcome(journeys), journeys };
-    }
-    const earlier = stored.get(e.eventId) ?? rows.get(e.eventId)!;
+    const earlier =
+      accepted.get(e.eventId) ??
+      (r.earlier_customer_id !== null
+        ? { customerId: r.earlier_customer_id, journeys: r.earlier_outcome! }
+        : stored.get(e.eventId)!);
     return {
       status: 'duplicate',
       eventId: e.eventId,
