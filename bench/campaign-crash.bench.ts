@@ -13,15 +13,12 @@ import { parseArgs } from 'node:util';
 import { activityDeps } from '../activities/settings.ts';
 import { parseConfig } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
-import { freePort } from '../platform/processes.ts';
 import { ALL_DAY, seedSendableCampaign, startSending } from '../platform/testing/sendable-campaign.ts';
 import { startWorkerProcess, stopWorkerProcess } from '../platform/testing/worker-process.ts';
-import { findTemporalCli } from '../temporal/cli.ts';
-import { connectTemporalClient } from '../temporal/client.ts';
-import { startDevServer } from '../temporal/dev-server.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { startWorkers } from '../temporal/worker.ts';
 import { startMailgunStub } from './stubs/mailgun-stub.ts';
+import { startBenchTemporal } from './dev-temporal.ts';
 import type { Benchmark } from './types.ts';
 
 const NAMESPACE = 'lma-bench';
@@ -36,16 +33,7 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
   if (!Number.isSafeInteger(kills) || kills < 1) throw new RangeError('--kills: at least 1');
 
   const db: Db = await openDb();
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined);
-  if (!cli) throw new Error('No Temporal CLI found; run `npm run temporal:install`.');
-  const server = await startDevServer({
-    cliPath: cli.path,
-    namespace: NAMESPACE,
-    port: await freePort(),
-    uiPort: false,
-    log,
-  });
-  const temporal = await connectTemporalClient(server.address, NAMESPACE);
+  const { server, temporal, stop: stopTemporal } = await startBenchTemporal(log, NAMESPACE);
   const stub = await startMailgunStub({ apiKey, domain });
   const env = {
     NODE_ENV: 'production',
@@ -134,8 +122,7 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
     return { baseline, crashed };
   } finally {
     await stub.close();
-    await temporal.close();
-    await server.stop();
+    await stopTemporal();
   }
 };
 

@@ -8,7 +8,6 @@
  *
  *   npm run bench -- campaign-send [--recipients 10000[,100000]] [--providers sandbox,mailgun]
  */
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,15 +16,13 @@ import { createCampaignSendingActivities, type SendBatchInput } from '../activit
 import { activityDeps } from '../activities/settings.ts';
 import { parseConfig } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
-import { freePort } from '../platform/processes.ts';
+import { residentMemory } from '../platform/testing/platform-process.ts';
 import { ALL_DAY, seedSendableCampaign, startSending } from '../platform/testing/sendable-campaign.ts';
 import { startWorkerProcess, stopWorkerProcess } from '../platform/testing/worker-process.ts';
-import { findTemporalCli } from '../temporal/cli.ts';
-import { connectTemporalClient } from '../temporal/client.ts';
-import { startDevServer } from '../temporal/dev-server.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle.ts';
 import { startMailgunStub, type MailgunStub } from './stubs/mailgun-stub.ts';
+import { startBenchTemporal } from './dev-temporal.ts';
 import type { Benchmark } from './types.ts';
 
 const NAMESPACE = 'lma-bench';
@@ -33,19 +30,6 @@ const apiKey = 'key-bench';
 const domain = 'mg.bench.example';
 
 const round = (x: number, places = 0) => Number(x.toFixed(places));
-const mib = (kib: number) => round(kib / 1024);
-
-/** Peak and current resident set of a process, from /proc (Linux). */
-function memoryOf(pid: number): { peakMiB: number; rssMiB: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { peakMiB: mib(kib('VmHWM')), rssMiB: mib(kib('VmRSS')) };
-  } catch {
-    return null;
-  }
-}
-
 function connectionString(db: Db): string {
   const connection = db.client.config.connection as { connectionString: string };
   return connection.connectionString;
@@ -75,16 +59,7 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
   }
 
   const db = await openDb();
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined);
-  if (!cli) throw new Error('No Temporal CLI found; run `npm run temporal:install`.');
-  const server = await startDevServer({
-    cliPath: cli.path,
-    namespace: NAMESPACE,
-    port: await freePort(),
-    uiPort: false,
-    log,
-  });
-  const temporal = await connectTemporalClient(server.address, NAMESPACE);
+  const { server, temporal, stop: stopTemporal } = await startBenchTemporal(log, NAMESPACE);
   const bundle = path.join(os.tmpdir(), `lma-bench-workflows-${process.pid}.js`);
   await writeWorkflowBundle(bundle);
   const stub: MailgunStub = await startMailgunStub({ apiKey, domain });
@@ -143,18 +118,18 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
           TEMPORAL_TASK_QUEUE_PREFIX: prefix,
           WORKER_KINDS: 'workflows,sends',
         });
-        const idle = memoryOf(worker.pid!);
+        const idle = residentMemory(worker.pid!);
         const run = await seedSendableCampaign(db, { recipients, name: `bench campaign ${provider}` });
         started = performance.now();
         const handle = await startSending(temporal.client, queues, run.campaignId);
         let peakDuring = 0;
         while ((await decided(db, run.campaignId)) < recipients) {
-          peakDuring = Math.max(peakDuring, memoryOf(worker.pid!)?.rssMiB ?? 0);
+          peakDuring = Math.max(peakDuring, residentMemory(worker.pid!)?.rssMiB ?? 0);
           await new Promise((r) => setTimeout(r, 100));
         }
         const campaignMs = performance.now() - started;
         await handle.result();
-        const memory = memoryOf(worker.pid!);
+        const memory = residentMemory(worker.pid!);
         await stopWorkerProcess(worker, 'SIGTERM');
 
         runs.push({
@@ -171,8 +146,7 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
     }
   } finally {
     await stub.close();
-    await temporal.close();
-    await server.stop();
+    await stopTemporal();
   }
   return { runs, stubMessages: stub.messages.length };
 };

@@ -38,12 +38,10 @@ import { freePort } from '../platform/processes.ts';
 import { launchPlatform, platformStarted, residentMemory, stopPlatform } from '../platform/testing/platform-process.ts';
 import { ALL_DAY, seedSendableCampaign, startSending } from '../platform/testing/sendable-campaign.ts';
 import { startWorkerProcess, stopWorkerProcess } from '../platform/testing/worker-process.ts';
-import { findTemporalCli } from '../temporal/cli.ts';
-import { connectTemporalClient } from '../temporal/client.ts';
-import { startDevServer } from '../temporal/dev-server.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { writeWorkflowBundle } from '../temporal/workflow-bundle.ts';
 import { startMailgunStub } from './stubs/mailgun-stub.ts';
+import { startBenchTemporal } from './dev-temporal.ts';
 import type { Benchmark } from './types.ts';
 
 const NAMESPACE = 'lma-bench';
@@ -152,16 +150,7 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
   }
   const loadAtStart = loadAverage();
   const db: Db = await openDb();
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined);
-  if (!cli) throw new Error('No Temporal CLI found; run `npm run temporal:install`.');
-  const server = await startDevServer({
-    cliPath: cli.path,
-    namespace: NAMESPACE,
-    port: await freePort(),
-    uiPort: false,
-    log,
-  });
-  const temporal = await connectTemporalClient(server.address, NAMESPACE);
+  const { server, temporal, stop: stopTemporal } = await startBenchTemporal(log, NAMESPACE);
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'lma-soak-'));
   const bundle = path.join(dataDir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundle);
@@ -349,8 +338,7 @@ const benchmark: Benchmark = async ({ db: openDb, log, args }) => {
     const code = await stopPlatform(api);
     if (code !== 0) log.warn({ code, stderr: api.stderr().slice(-2_000) }, 'the API process did not stop cleanly');
     await stub.close();
-    await temporal.close();
-    await server.stop();
+    await stopTemporal();
     rmSync(dataDir, { recursive: true, force: true });
   }
 };
