@@ -8,15 +8,12 @@ import { createApiKeys } from '../api/auth/api-keys.ts';
 import { JOURNEY_SWITCHES_TTL_MS } from '../api/data/journeys.ts';
 import { journeyKinds } from '../domain/journeys/definitions.ts';
 import type { Db } from '../platform/db.ts';
-import { freePort } from '../platform/processes.ts';
 import { ALL_DAY } from '../platform/testing/sendable-campaign.ts';
-import { findTemporalCli } from '../temporal/cli.ts';
-import { connectTemporalClient } from '../temporal/client.ts';
-import { startDevServer } from '../temporal/dev-server.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { journeyEventSignal, journeyWorkflowTypes } from '../workflows/journey-messages.ts';
 import type { JourneysApiInput } from './journeys-api-server.ts';
 import type { JourneysDispatcherInput } from './journeys-dispatcher.ts';
+import { startBenchTemporal } from './dev-temporal.ts';
 import type { Benchmark } from './types.ts';
 
 /**
@@ -287,16 +284,7 @@ const bench: Benchmark = async (ctx) => {
   const o = options(ctx.args);
   const db = await ctx.db();
   await seedCustomers(db, o.customers);
-  const cli = findTemporalCli(process.env.TEMPORAL_CLI_PATH || undefined);
-  if (!cli) throw new Error('No Temporal CLI found; run `npm run temporal:install`.');
-  const server = await startDevServer({
-    cliPath: cli.path,
-    namespace: NAMESPACE,
-    port: await freePort(),
-    uiPort: false,
-    log: ctx.log,
-  });
-  const temporal = await connectTemporalClient(server.address, NAMESPACE);
+  const { server, temporal, stop: stopTemporal } = await startBenchTemporal(ctx.log, NAMESPACE);
   const journeyQueues = taskQueues('journeys-bench');
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'production',
@@ -433,8 +421,7 @@ const bench: Benchmark = async (ctx) => {
     };
   } finally {
     for (const child of children.reverse()) await stop(child);
-    await temporal.close();
-    await server.stop();
+    await stopTemporal();
   }
 };
 
