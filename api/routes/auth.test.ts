@@ -135,13 +135,16 @@ describe('authentication', () => {
     const stored = await t.db('api_keys').where({ id: key.id }).first();
     expect(stored.key_hash).not.toContain(key.key);
 
+    // The trail is written after the response, and earlier tests left refused key requests in it.
+    const isKeyEntry = (i: { action: string; entityId?: string }) =>
+      i.action === 'POST /api/api-keys' && i.entityId === key.id;
     const log = await eventually(async () => {
       const body = await (await api.request('GET', '/api/audit-log', { token: admin })).json();
-      return body.items.some((i: { action: string }) => i.action === 'POST /api/api-keys') ? body : undefined;
+      return body.items.some(isKeyEntry) ? body : undefined;
     });
     const actions = log.items.map((i: { action: string }) => i.action);
     expect(actions).toEqual(expect.arrayContaining(['POST /api/auth/login', 'POST /api/api-keys']));
-    const keyEntry = log.items.find((i: { action: string }) => i.action === 'POST /api/api-keys');
+    const keyEntry = log.items.find(isKeyEntry);
     expect(keyEntry).toMatchObject({ actorEmail: 'admin@store.example', entityId: key.id, details: { status: 201 } });
     expect(JSON.stringify(log)).not.toContain(key.key);
     expect(JSON.stringify(log)).not.toContain(TEST_PASSWORD);
