@@ -1,4 +1,4 @@
-import twilio from 'twilio';
+import type twilio from 'twilio';
 import { invalidPhone } from './addresses.ts';
 import { isTimeout, observeHttp, retryAfterMs, type HttpResponseSeen } from './http-responses.ts';
 import { createRateLimiter, type RateLimiter } from './rate-limiter.ts';
@@ -30,29 +30,41 @@ export interface TwilioSettings {
 type RequestOptions = Parameters<twilio.RequestClient['request']>[0];
 
 /**
+ * The SDK's client, loaded with the first SMS: the SDK holds ~34 MiB resident, which a process
+ * that never sends an SMS (an API, an e-mail-only store's worker) should not carry.
+ *
  * The SDK builds absolute URLs on *.twilio.com from each API domain's base URL; its
- * documented extension point is the HTTP client (`httpClient` option), so ours moves those
- * URLs onto `baseUrl` and otherwise leaves the request to the SDK's own client.
+ * documented extension point is the HTTP client (`httpClient` option), so with a `baseUrl` ours
+ * moves those URLs onto it and otherwise leaves the request to the SDK's own client.
  */
-class BaseUrlRequestClient extends twilio.RequestClient {
-  readonly #base: URL;
+async function connect(settings: TwilioSettings, timeout: number): Promise<twilio.Twilio> {
+  const { default: sdk } = await import('twilio');
+  class BaseUrlRequestClient extends sdk.RequestClient {
+    readonly #base: URL;
 
-  constructor(baseUrl: string, options: ConstructorParameters<typeof twilio.RequestClient>[0]) {
-    super(options);
-    this.#base = new URL(baseUrl);
-  }
-
-  override request<TData>(opts: RequestOptions & { data?: TData }) {
-    const uri = new URL(opts.uri);
-    if (uri.hostname === 'twilio.com' || uri.hostname.endsWith('.twilio.com')) {
-      const prefix = this.#base.pathname.replace(/\/+$/, '');
-      return super.request<TData>({
-        ...opts,
-        uri: `${this.#base.origin}${prefix}${uri.pathname}${uri.search}`,
-      });
+    constructor(baseUrl: string, options: ConstructorParameters<typeof sdk.RequestClient>[0]) {
+      super(options);
+      this.#base = new URL(baseUrl);
     }
-    return super.request<TData>(opts);
+
+    override request<TData>(opts: RequestOptions & { data?: TData }) {
+      const uri = new URL(opts.uri);
+      if (uri.hostname === 'twilio.com' || uri.hostname.endsWith('.twilio.com')) {
+        const prefix = this.#base.pathname.replace(/\/+$/, '');
+        return super.request<TData>({
+          ...opts,
+          uri: `${this.#base.origin}${prefix}${uri.pathname}${uri.search}`,
+        });
+      }
+      return super.request<TData>(opts);
+    }
   }
+  return sdk(settings.accountSid, settings.authToken, {
+    // Our retries are the campaign's (3 attempts, 5 minutes apart), not the SDK's.
+    autoRetry: false,
+    timeout,
+    ...(settings.baseUrl ? { httpClient: new BaseUrlRequestClient(settings.baseUrl, { timeout }) } : {}),
+  });
 }
 
 const invalidNumberCodes = new Set([
@@ -92,12 +104,7 @@ export function createTwilioProvider(settings: TwilioSettings): SmsProvider {
     throw new Error('Twilio needs TWILIO_MESSAGING_SERVICE_SID or TWILIO_FROM_NUMBER.');
   }
   const timeout = settings.timeoutMs ?? 30_000;
-  const client = twilio(settings.accountSid, settings.authToken, {
-    // Our retries are the campaign's (3 attempts, 5 minutes apart), not the SDK's.
-    autoRetry: false,
-    timeout,
-    ...(settings.baseUrl ? { httpClient: new BaseUrlRequestClient(settings.baseUrl, { timeout }) } : {}),
-  });
+  let client: Promise<twilio.Twilio> | undefined;
   const sender = settings.messagingServiceSid
     ? { messagingServiceSid: settings.messagingServiceSid }
     : { from: settings.fromNumber! };
@@ -111,8 +118,14 @@ export function createTwilioProvider(settings: TwilioSettings): SmsProvider {
       const invalid = invalidPhone(message.sendId, message.to);
       if (invalid) return invalid;
       await limiter.take(senderKey);
+      // A failed load is not kept: the next message tries again.
+      client ??= connect(settings, timeout).catch((err: unknown) => {
+        client = undefined;
+        throw err;
+      });
+      const sdk = await client;
       const outcome = await observeHttp(() =>
-        client.messages.create({ ...sender, to: message.to, body: message.body, statusCallback }),
+        sdk.messages.create({ ...sender, to: message.to, body: message.body, statusCallback }),
       );
       if (outcome.ok) return { sendId: message.sendId, ok: true, providerMessageId: outcome.value.sid };
       return { sendId: message.sendId, ...twilioFailure(outcome.error, outcome.response) };
