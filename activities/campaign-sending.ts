@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { Context, heartbeat } from '@temporalio/activity';
 import { v5 as uuidv5 } from 'uuid';
 import { smsFallbackReason, type EmailOutcome, type SmsFallbackReason } from '../domain/campaigns/sms-fallback.ts';
@@ -485,6 +486,8 @@ export function createCampaignSendingActivities({ db, messaging }: { db: Db; mes
         const outgoing: Outgoing[] = [];
         for (const [i, m] of group.entries()) {
           // Paused while deciding: what is decided stays, nothing more is sent.
+          // Deciding a thousand messages is a long stretch of CPU: let heartbeats and a pause through.
+          if (i > 0 && i % 50 === 0) await yieldToEventLoop();
           if (signal.aborted) break;
           const id = ids[i]!;
           const key = keys[i]!;
