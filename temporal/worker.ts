@@ -5,6 +5,7 @@ import {
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry';
+import { msToNumber } from '@temporalio/common/lib/time.js';
 import { bundleWorkflowCode, NativeConnection, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { Tracing } from '../platform/tracing.ts';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
@@ -111,6 +112,7 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
   const stopping = new AbortController();
   const activities = createActivities({ ...opts.deps, stopping: stopping.signal });
   const { tracing } = opts;
+  const shutdownGraceTime = opts.shutdownGraceTime ?? '30 seconds';
   const workers: Worker[] = [];
   try {
     for (const kind of opts.kinds ?? taskQueueKinds) {
@@ -126,7 +128,10 @@ export async function startWorkers(opts: WorkerOptions): Promise<Workers> {
               ? { workflowBundle: opts.workflowBundle }
               : { workflowsPath }
             : {}),
-          shutdownGraceTime: opts.shutdownGraceTime ?? '30 seconds',
+          shutdownGraceTime,
+          // An activity that never settles (seen once after a batch's heartbeat timed out) must
+          // not keep the process from exiting: past this, run() throws and the process exits.
+          shutdownForceTime: msToNumber(shutdownGraceTime) + 15_000,
           interceptors: tracing
             ? {
                 // A prebuilt bundle carries them already, or not (see bundleWorkflows).

@@ -30,6 +30,12 @@ process.on('SIGTERM', () => {
   void workers
     .shutdown()
     .then(() => db.destroy())
-    .then(() => process.exit(0));
+    .then(
+      () => process.exit(0),
+      (err: unknown) => {
+        log.error({ err }, 'the worker did not stop cleanly');
+        process.exit(1);
+      },
+    );
 });
 await workers.run();
