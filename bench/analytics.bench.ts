@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { compareCampaigns, funnel, timeSeries } from '../api/data/analytics.ts';
 import type { Db } from '../platform/db.ts';
-import type { Benchmark } from './types.ts';
+import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- analytics [--events 10000000] [--days 90] [--campaigns 30] [--customers 100000] [--runs 7]`
@@ -27,17 +27,12 @@ function options(args: string[]) {
     },
     strict: true,
   });
-  const whole = (name: string, value: string | undefined, fallback: number) => {
-    const n = value === undefined ? fallback : Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${name} must be a whole number ≥ 1`);
-    return n;
-  };
   return {
-    events: whole('events', values.events, 10_000_000),
-    days: whole('days', values.days, 90),
-    campaigns: whole('campaigns', values.campaigns, 30),
-    customers: whole('customers', values.customers, 100_000),
-    runs: whole('runs', values.runs, 7),
+    events: wholeArg('events', values.events, 10_000_000),
+    days: wholeArg('days', values.days, 90),
+    campaigns: wholeArg('campaigns', values.campaigns, 30),
+    customers: wholeArg('customers', values.customers, 100_000),
+    runs: wholeArg('runs', values.runs, 7),
   };
 }
 

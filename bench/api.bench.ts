@@ -14,7 +14,7 @@ import type { Db } from '../platform/db.ts';
 import type { ApiServerInput, ApiServerReady } from './api-server.ts';
 import { bulkLoadStore } from './datagen/bulk-load.ts';
 import { generateLiquorStore } from './datagen/liquor-store.ts';
-import type { Benchmark } from './types.ts';
+import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- api [--customers 100000] [--sends 20000] [--connections 200] [--duration 10] [--auth api-key|token]
@@ -52,18 +52,13 @@ function options(args: string[]) {
     },
     strict: true,
   });
-  const whole = (name: string, value: string | undefined, fallback: number, min = 1) => {
-    const n = value === undefined ? fallback : Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
   return {
-    customers: whole('customers', values.customers, 100_000),
-    sends: whole('sends', values.sends, 20_000),
-    connections: whole('connections', values.connections, 200),
-    duration: whole('duration', values.duration, 10),
-    warmup: whole('warmup', values.warmup, 3, 0),
-    rounds: whole('rounds', values.rounds, 3),
+    customers: wholeArg('customers', values.customers, 100_000),
+    sends: wholeArg('sends', values.sends, 20_000),
+    connections: wholeArg('connections', values.connections, 200),
+    duration: wholeArg('duration', values.duration, 10),
+    warmup: wholeArg('warmup', values.warmup, 3, 0),
+    rounds: wholeArg('rounds', values.rounds, 3),
     /** Reuse customers already in DATABASE_URL's database instead of emptying and loading. */
     keepData: values['keep-data'] ?? false,
     /** `api-key` (a database lookup a request) or `token` (a signed access token, no lookup). */

@@ -14,7 +14,7 @@ import { journeyEventSignal, journeyWorkflowTypes } from '../workflows/journey-m
 import type { JourneysApiInput } from './journeys-api-server.ts';
 import type { JourneysDispatcherInput } from './journeys-dispatcher.ts';
 import { startBenchTemporal } from './dev-temporal.ts';
-import type { Benchmark } from './types.ts';
+import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- journeys [--customers 2000] [--rate 1000] [--duration 10] [--connections 50]
@@ -53,18 +53,13 @@ function options(args: string[]) {
     },
     strict: true,
   });
-  const whole = (name: string, value: string | undefined, fallback: number) => {
-    const n = value === undefined ? fallback : Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${name} must be a whole number ≥ 1`);
-    return n;
-  };
   return {
-    customers: whole('customers', values.customers, 2_000),
-    rate: whole('rate', values.rate, 1_000),
-    duration: whole('duration', values.duration, 10),
-    connections: whole('connections', values.connections, 50),
-    batch: whole('batch', values.batch, 100),
-    trickle: whole('trickle', values.trickle, 20),
+    customers: wholeArg('customers', values.customers, 2_000),
+    rate: wholeArg('rate', values.rate, 1_000),
+    duration: wholeArg('duration', values.duration, 10),
+    connections: wholeArg('connections', values.connections, 50),
+    batch: wholeArg('batch', values.batch, 100),
+    trickle: wholeArg('trickle', values.trickle, 20),
   };
 }
 

@@ -15,7 +15,7 @@ import { createApiServices } from '../api/services.ts';
 import { parseConfig } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { ClientsReply, ClientsRequest } from './realtime-clients.ts';
-import type { Benchmark } from './types.ts';
+import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- realtime-fanout [--clients 200] [--campaigns 10] [--rows 100] [--rate 20] [--seconds 10]`
@@ -43,17 +43,12 @@ function options(args: string[]) {
     },
     strict: true,
   });
-  const whole = (name: string, value: string | undefined, fallback: number) => {
-    const n = value === undefined ? fallback : Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${name} must be a positive whole number`);
-    return n;
-  };
   return {
-    clients: whole('clients', values.clients, 200),
-    campaigns: Math.min(100, whole('campaigns', values.campaigns, 10)),
-    rows: whole('rows', values.rows, 100),
-    rate: whole('rate', values.rate, 20),
-    seconds: whole('seconds', values.seconds, 10),
+    clients: wholeArg('clients', values.clients, 200),
+    campaigns: Math.min(100, wholeArg('campaigns', values.campaigns, 10)),
+    rows: wholeArg('rows', values.rows, 100),
+    rate: wholeArg('rate', values.rate, 20),
+    seconds: wholeArg('seconds', values.seconds, 10),
   };
 }
 

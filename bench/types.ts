@@ -17,3 +17,10 @@ export interface BenchContext {
 export type Figures = Record<string, unknown>;
 
 export type Benchmark = (ctx: BenchContext) => Promise<Figures>;
+
+/** A `--name` argument that must be a whole number of at least `min`; `fallback` when it is absent. */
+export function wholeArg(name: string, value: string | undefined, fallback: number, min = 1): number {
+  const n = value === undefined ? fallback : Number(value);
+  if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} must be a whole number ≥ ${min}`);
+  return n;
+}

@@ -18,7 +18,7 @@ import { ensureWebBuild, webBuildDir } from '../platform/web-build.ts';
 import { taskQueues } from '../temporal/task-queues.ts';
 import { bulkLoadStore } from './datagen/bulk-load.ts';
 import { generateLiquorStore } from './datagen/liquor-store.ts';
-import type { Benchmark } from './types.ts';
+import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- web-pages [--customers 100000] [--rounds 7] [--chromium /usr/bin/chromium]`
@@ -37,14 +37,9 @@ function options(args: string[]) {
     options: { customers: { type: 'string' }, rounds: { type: 'string' }, chromium: { type: 'string' } },
     strict: true,
   });
-  const whole = (name: string, value: string | undefined, fallback: number) => {
-    const n = value === undefined ? fallback : Number(value);
-    if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`--${name} must be a whole number ≥ 1`);
-    return n;
-  };
   return {
-    customers: whole('customers', values.customers, 100_000),
-    rounds: whole('rounds', values.rounds, 7),
+    customers: wholeArg('customers', values.customers, 100_000),
+    rounds: wholeArg('rounds', values.rounds, 7),
     chromium: values.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   };
 }

@@ -10,7 +10,7 @@ import { listen, type ApiServer } from '../api/server.ts';
 import type { Db } from '../platform/db.ts';
 import { startWebhookApi } from '../platform/testing/webhook-api.ts';
 import type { DriverFigures, DriverInput } from './webhooks-driver.ts';
-import type { Benchmark } from './types.ts';
+import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- webhooks [--events 50000] [--concurrency 50] [--sends 10000]
@@ -39,18 +39,13 @@ function options(args: string[]) {
     },
     strict: true,
   });
-  const whole = (name: string, value: string | undefined, fallback: number, min = 1) => {
-    const n = value === undefined ? fallback : Number(value);
-    if (!Number.isSafeInteger(n) || n < min) throw new RangeError(`--${name} must be a whole number ≥ ${min}`);
-    return n;
-  };
   return {
-    events: whole('events', values.events, 50_000),
-    concurrency: whole('concurrency', values.concurrency, 50),
-    sends: whole('sends', values.sends, 10_000),
-    lingerMs: whole('linger-ms', values['linger-ms'], 0, 0),
-    maxInFlight: whole('in-flight', values['in-flight'], 2),
-    maxBatch: whole('max-batch', values['max-batch'], 500),
+    events: wholeArg('events', values.events, 50_000),
+    concurrency: wholeArg('concurrency', values.concurrency, 50),
+    sends: wholeArg('sends', values.sends, 10_000),
+    lingerMs: wholeArg('linger-ms', values['linger-ms'], 0, 0),
+    maxInFlight: wholeArg('in-flight', values['in-flight'], 2),
+    maxBatch: wholeArg('max-batch', values['max-batch'], 500),
   };
 }
 
