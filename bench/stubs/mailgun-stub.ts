@@ -113,22 +113,28 @@ export async function startMailgunStub(options: MailgunStubOptions): Promise<Mai
 
   // Mailgun's logs are indexed; a scan of every message per lookup made resolving a crashed
   // 1,000-recipient call at 100k quadratic. Kept up to date from `messages`, which tests may replace.
-  let indexed:
-    { messages: MailgunDelivery[]; map: Map<string, MailgunDelivery[]>; seen: MailgunDelivery[] } | undefined;
+  // `last`: the newest message indexed; when `messages` no longer holds it there, it was emptied or replaced.
+  let indexed: {
+    messages: MailgunDelivery[];
+    upTo: number;
+    last?: MailgunDelivery;
+    map: Map<string, MailgunDelivery[]>;
+  } = {
+    messages: [],
+    upTo: 0,
+    map: new Map(),
+  };
   function byRecipient(): Map<string, MailgunDelivery[]> {
-    const upTo = indexed?.seen.length ?? 0;
-    const current =
-      indexed?.messages === stub.messages &&
-      upTo <= stub.messages.length &&
-      stub.messages[upTo - 1] === indexed.seen.at(-1);
-    if (!indexed || !current) indexed = { messages: stub.messages, map: new Map(), seen: [] };
-    for (let i = indexed.seen.length; i < stub.messages.length; i++) {
-      const m = stub.messages[i]!;
-      indexed.seen.push(m);
+    if (indexed.messages !== stub.messages || stub.messages[indexed.upTo - 1] !== indexed.last) {
+      indexed = { messages: stub.messages, upTo: 0, map: new Map() };
+    }
+    for (; indexed.upTo < stub.messages.length; indexed.upTo++) {
+      const m = stub.messages[indexed.upTo]!;
       const key = m.to.toLowerCase();
-      const list = indexed.map.get(key) ?? [];
-      list.push(m);
-      indexed.map.set(key, list);
+      const list = indexed.map.get(key);
+      if (list) list.push(m);
+      else indexed.map.set(key, [m]);
+      indexed.last = m;
     }
     return indexed.map;
   }
