@@ -81,7 +81,7 @@ describe('restarts in the middle of a campaign', () => {
     const cfg = parseConfig({
       STORE_TIME_ZONE: CAMPAIGN_TZ,
       UNSUBSCRIBE_SECRET: 'test-unsubscribe-secret-long-enough-0123456789',
-      CAMPAIGN_DAY_LENGTH: '8 seconds',
+      CAMPAIGN_DAY_LENGTH: '20 seconds', // long enough that both outages fall before the last day, even on a loaded machine
       SEND_HOURS: '00:00-23:59',
     });
     workers = await startWorkers({

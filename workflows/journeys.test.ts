@@ -329,8 +329,19 @@ describe('journey workflows (time-skipping)', () => {
     await score();
     expect(await t.db('journey_runs').where({ journey: 'win_back', trigger: 'scoring' })).toHaveLength(runs.length);
 
-    // A purchase ends a win-back.
-    const one = runs[0]!;
+    // A purchase ends a win-back. Seeded customers who opted out or were suppressed have ended
+    // theirs already, so the purchase goes to one who can still be written to.
+    const unreachable = new Set(
+      (
+        await t.db.raw<{ rows: { id: string }[] }>(
+          `select c.id from customers c
+          where exists (select 1 from consents k where k.customer_id = c.id and k.status = 'opted_out')
+             or exists (select 1 from suppressions x where x.address in (lower(c.email), c.phone))`,
+        )
+      ).rows.map((r) => r.id),
+    );
+    const one = runs.find((r) => !unreachable.has(r.customer_id))!;
+    expect(one).toBeDefined();
     await signalJourney(c.client, 'win_back', one.customer_id, {
       type: 'purchase',
       eventId: `wb-purchase-${one.customer_id}`,
