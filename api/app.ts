@@ -9,7 +9,7 @@ import type { Config } from '../platform/config.ts';
 import type { Db } from '../platform/db.ts';
 import type { CampaignTimings } from '../workflows/campaign-messages.ts';
 import type { Logger } from '../platform/logger.ts';
-import { auditTrail } from './audit.ts';
+import { auditTrail, createAuditLog, type AuditLog } from './audit.ts';
 import { createEngagementIngestion, type EngagementIngestion } from '../activities/webhooks/ingestion.ts';
 import { clickRedirectRouter } from './routes/click-redirect.ts';
 import { webhooksRouter, type WebhookConfig } from './routes/webhooks.ts';
@@ -79,6 +79,8 @@ export interface ApiDeps {
   unsubscribeSecret: string;
   /** Where webhook and click events go in; built here unless the process keeps one to close on shutdown. */
   engagement?: EngagementIngestion;
+  /** Where the audit trail is written; built here unless the process keeps one to flush on shutdown. */
+  audit?: AuditLog;
   /** The planner and messaging providers in use, worked out from the config by the process. */
   system: SystemInfo;
   /** The built marketer app (web/build) to serve on the API's port; none in most tests. */
@@ -129,7 +131,7 @@ export function createApp(deps: ApiDeps): Express {
   app.use((req, res, next) => (req.path.startsWith('/api/imports') ? next() : json(req, res, next)));
   app.use(cookieParser());
   app.use(authenticate({ tokens: deps.tokens, apiKeys: deps.apiKeys }));
-  app.use(auditTrail({ db: deps.db, log: deps.log }));
+  app.use(auditTrail(deps.audit ?? createAuditLog({ db: deps.db, log: deps.log })));
 
   mount(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
   businessMetrics({ db: deps.db, log: deps.log, registry: metrics });

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { createApp } from '../api/app.ts';
+import { createAuditLog } from '../api/audit.ts';
 import { ensureFirstAdmin } from '../api/auth/first-admin.ts';
 import { listen } from '../api/server.ts';
 import { createApiServices } from '../api/services.ts';
@@ -162,6 +163,8 @@ async function main(): Promise<void> {
     // One buffer for every webhook and click of the process; closed (flushed) after the API stops.
     const engagement = createEngagementIngestion({ db, log });
     stops.push({ name: 'engagement ingestion', stop: () => engagement.close() });
+    const audit = createAuditLog({ db, log });
+    stops.push({ name: 'audit trail', stop: () => audit.close() });
     const services = createApiServices(db, cfg);
     // WebSocket clients hear of ledger and status changes over the database, whichever process made them.
     const realtime = createRealtime({
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
         tracing: !!tracing,
         webBuildDir,
         engagement,
+        audit,
         ...services,
       }),
       cfg.PORT,

@@ -1,10 +1,10 @@
 import type { EngagementEvent } from '../../domain/webhooks/events.ts';
 import type { Db } from '../../platform/db.ts';
 import type { Logger } from '../../platform/logger.ts';
-import { BatchBuffer, type BatchBufferOptions } from './batch-buffer.ts';
+import { BatchBuffer, type BatchBufferOptions } from '../../platform/batch-buffer.ts';
 import { purgeExpiredTokens, writeEngagementEvents, type IngestOutcome } from './store.ts';
 
-export { BufferClosedError, BufferFullError } from './batch-buffer.ts';
+export { BufferClosedError, BufferFullError } from '../../platform/batch-buffer.ts';
 export type { IngestOutcome, IngestResult } from './store.ts';
 
 /**
