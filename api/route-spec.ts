@@ -71,21 +71,29 @@ export function recordServedRoute(spec: RouteSpec): void {
 }
 
 /**
+ * Where a NUL character hides in a request part: PostgreSQL text cannot hold one. The path is
+ * only spelt out for the part that has one; every request is walked.
+ */
+function nulAt(value: unknown, path: string): string | undefined {
+  const trail: string[] = [];
+  const hides = (v: unknown): boolean => {
+    if (typeof v === 'string') return v.includes('\u0000');
+    if (v === null || typeof v !== 'object') return false;
+    for (const key of Object.keys(v)) {
+      if (key.includes('\u0000')) return true;
+      trail.push(key);
+      if (hides((v as Record<string, unknown>)[key])) return true;
+      trail.pop();
+    }
+    return false;
+  };
+  return hides(value) ? [path, ...trail].join('.') : undefined;
+}
+
+/**
  * Validates path, query, headers and body in that order; the first bad part answers 400 naming its
  * fields. No body is an empty one: `{}`.
  */
-/** Where a NUL character hides in a request part: PostgreSQL text cannot hold one. */
-function nulAt(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return value.includes('\u0000') ? path : undefined;
-  if (value && typeof value === 'object') {
-    for (const [key, v] of Object.entries(value)) {
-      const found = nulAt(key, path) ?? nulAt(v, `${path}.${key}`);
-      if (found) return found;
-    }
-  }
-  return undefined;
-}
-
 export function validateInput(spec: RouteSpec): RequestHandler {
   return (req, res, next) => {
     const bodyIsOurs = !spec.otherBodies || !!req.is(spec.bodyMediaType ?? 'application/json');
