@@ -116,8 +116,21 @@ export const webhookRoutes = {
   }),
 };
 
+/**
+ * Answers a provider with a body written as is. A webhook's answer is read by a machine once:
+ * no ETag to work out (Express hashes every body it sends), no content type to negotiate.
+ */
+function answer(res: Response, contentType: string, body: string | Buffer): void {
+  res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(body) }).end(body);
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+const mailgunAnswers = Object.fromEntries(
+  (['accepted', 'duplicate'] as const).map((result) => [result, Buffer.from(JSON.stringify({ result }))]),
+) as Record<'accepted' | 'duplicate', Buffer>;
+
 function sendTwiml(res: Response, message?: string): void {
-  res.status(200).type('text/xml').send(twimlResponse(message));
+  answer(res, 'text/xml; charset=utf-8', twimlResponse(message));
 }
 
 export function webhooksRouter(deps: WebhookRouterDeps): Router {
@@ -145,7 +158,7 @@ export function webhooksRouter(deps: WebhookRouterDeps): Router {
     if (outcome.result === 'replayed') {
       throw new HttpProblem(406, 'Not Acceptable', 'This signature token has been used before.');
     }
-    res.status(200).json({ result: outcome.result });
+    answer(res, JSON_TYPE, mailgunAnswers[outcome.result]);
   });
 
   /** Twilio signs the URL it was given (ours, public) plus the sorted form parameters. */
