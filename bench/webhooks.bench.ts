@@ -14,7 +14,7 @@ import { type Benchmark, wholeArg } from './types.ts';
 
 /**
  * `npm run bench -- webhooks [--events 50000] [--concurrency 50] [--sends 10000]
- *                            [--linger-ms 0] [--in-flight 2] [--max-batch 500]`
+ *                            [--linger-ms 0] [--in-flight 2] [--max-batch 500] [--parallel-at N]`
  *
  * The sustained rate of signed Mailgun webhook ingestion over loopback: the production app
  * (createApp, every middleware) verifying each signature and answering only once the event's
@@ -36,6 +36,7 @@ function options(args: string[]) {
       'linger-ms': { type: 'string' },
       'in-flight': { type: 'string' },
       'max-batch': { type: 'string' },
+      'parallel-at': { type: 'string' },
     },
     strict: true,
   });
@@ -46,6 +47,7 @@ function options(args: string[]) {
     lingerMs: wholeArg('linger-ms', values['linger-ms'], 0, 0),
     maxInFlight: wholeArg('in-flight', values['in-flight'], 2),
     maxBatch: wholeArg('max-batch', values['max-batch'], 500),
+    parallelAt: values['parallel-at'] === undefined ? undefined : wholeArg('parallel-at', values['parallel-at'], 1),
   };
 }
 
@@ -135,7 +137,12 @@ const benchmark: Benchmark = async (ctx) => {
 
   const ingestion = createEngagementIngestion(
     { db, log: ctx.log },
-    { lingerMs: o.lingerMs, maxInFlight: o.maxInFlight, maxBatch: o.maxBatch },
+    {
+      lingerMs: o.lingerMs,
+      maxInFlight: o.maxInFlight,
+      maxBatch: o.maxBatch,
+      ...(o.parallelAt === undefined ? {} : { parallelAt: o.parallelAt }),
+    },
   );
   const production = await startWebhookApi(db, { log: ctx.log, env, engagement: ingestion });
   const verifyOnly = await startWebhookApi(db, { log: ctx.log, env, engagement: writesNothing });

@@ -144,5 +144,34 @@ describe('BatchBuffer', () => {
     const write = async (items: number[]) => items;
     expect(() => new BatchBuffer({ write, maxBatch: 0 })).toThrow(RangeError);
     expect(() => new BatchBuffer({ write, capacity: 0 })).toThrow(RangeError);
+    expect(() => new BatchBuffer({ write, parallelAt: 0 })).toThrow(RangeError);
+  });
+
+  it('starts a write beside one in progress only once parallelAt items wait', async () => {
+    const { writes, write } = controlledWriter();
+    const buffer = new BatchBuffer({ write, maxInFlight: 2, parallelAt: 3 });
+    const first = buffer.add(1);
+    await settle();
+    const waiting = [2, 3].map((i) => buffer.add(i));
+    await settle();
+    // Two waiting: they wait for the write in progress rather than taking the second writer.
+    expect(writes.map((w) => w.items)).toEqual([[1]]);
+    const third = buffer.add(4);
+    await settle();
+    expect(writes.map((w) => w.items)).toEqual([[1], [2, 3, 4]]);
+    const late = buffer.add(5);
+    await settle();
+    expect(writes).toHaveLength(2);
+    // A writer comes free while the other still writes: the lone item keeps waiting for company…
+    writes[0]!.finish();
+    await first;
+    await settle();
+    expect(writes).toHaveLength(2);
+    // …and goes as soon as no write is in progress.
+    writes[1]!.finish();
+    await settle();
+    expect(writes.map((w) => w.items)).toEqual([[1], [2, 3, 4], [5]]);
+    writes[2]!.finish();
+    expect(await Promise.all([...waiting, third, late])).toEqual(['wrote 2', 'wrote 3', 'wrote 4', 'wrote 5']);
   });
 });

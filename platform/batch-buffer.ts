@@ -28,6 +28,12 @@ export interface BatchBufferOptions<T, R> {
   capacity?: number;
   /** How long a batch smaller than `maxBatch` waits for more items while a writer is free. */
   lingerMs?: number;
+  /**
+   * Items that must be waiting before a write starts beside one already in progress. Below it,
+   * they wait for that write to end and go in one larger batch: a statement's fixed cost is then
+   * paid once for them, while a backlog this deep still gets a writer of its own.
+   */
+  parallelAt?: number;
 }
 
 interface Waiting<T, R> {
@@ -42,6 +48,7 @@ export class BatchBuffer<T, R> {
   readonly #maxInFlight: number;
   readonly #capacity: number;
   readonly #lingerMs: number;
+  readonly #parallelAt: number;
   #waiting: Waiting<T, R>[] = [];
   #inFlight = new Set<Promise<void>>();
   #timer: NodeJS.Timeout | NodeJS.Immediate | undefined;
@@ -53,8 +60,15 @@ export class BatchBuffer<T, R> {
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#capacity = options.capacity ?? 10_000;
     this.#lingerMs = options.lingerMs ?? 0;
-    if (this.#maxBatch < 1 || this.#maxInFlight < 1 || this.#capacity < 1 || this.#lingerMs < 0) {
-      throw new RangeError('maxBatch, maxInFlight and capacity must be positive, lingerMs not negative');
+    this.#parallelAt = Math.min(options.parallelAt ?? 1, this.#maxBatch);
+    if (
+      this.#maxBatch < 1 ||
+      this.#maxInFlight < 1 ||
+      this.#capacity < 1 ||
+      this.#parallelAt < 1 ||
+      this.#lingerMs < 0
+    ) {
+      throw new RangeError('maxBatch, maxInFlight, capacity and parallelAt must be positive, lingerMs not negative');
     }
   }
 
@@ -99,6 +113,7 @@ export class BatchBuffer<T, R> {
 
   #schedule(): void {
     if (this.#waiting.length === 0 || this.#inFlight.size >= this.#maxInFlight) return;
+    if (this.#inFlight.size > 0 && this.#waiting.length < this.#parallelAt) return;
     if (this.#waiting.length >= this.#maxBatch) {
       this.#clearTimer();
       this.#startBatch();
@@ -109,7 +124,8 @@ export class BatchBuffer<T, R> {
     // the same turn share a batch.
     const fire = () => {
       this.#timer = undefined;
-      if (this.#waiting.length > 0 && this.#inFlight.size < this.#maxInFlight) this.#startBatch();
+      const busy = this.#inFlight.size;
+      if (busy < this.#maxInFlight && this.#waiting.length >= (busy > 0 ? this.#parallelAt : 1)) this.#startBatch();
     };
     this.#timer = this.#lingerMs > 0 ? setTimeout(fire, this.#lingerMs) : setImmediate(fire);
   }
