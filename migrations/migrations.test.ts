@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, pendingMigrations, rollbackAll } from '../platform/migrate.ts';
 import { createTestDatabase, type TestDatabase } from '../platform/testing/database.ts';
+import { insertCampaign, insertCustomer, insertSend } from '../activities/webhooks/testing.ts';
 
 const dataModel = [
   'users',
@@ -86,5 +87,43 @@ describe('migrations', () => {
     await expect(
       t.db('users').insert({ email: 'admin@example.com', password_hash: 'x', role: 'user' }),
     ).rejects.toThrow(/users_email_unique/);
+  });
+
+  it('deleting a send, customer or campaign keeps its engagement rows and clears the reference', async () => {
+    const campaignId = await insertCampaign(t.db);
+    const [a, b] = [await insertCustomer(t.db), await insertCustomer(t.db)];
+    const sendA = await insertSend(t.db, { customerId: a.id, campaignId });
+    const sendB = await insertSend(t.db, { customerId: b.id });
+    const event = (send: typeof sendA) => ({
+      occurred_at: new Date(),
+      type: 'delivered',
+      customer_id: send.customerId,
+      campaign_id: send.campaignId,
+      send_id: send.id,
+      channel: 'email',
+    });
+    const [eventA] = await t.db('analytics_events').insert(event(sendA)).returning('id');
+    const [eventB] = await t.db('analytics_events').insert(event(sendB)).returning('id');
+    const [receiptB] = await t
+      .db('webhook_receipts')
+      .insert({
+        provider: 'mailgun',
+        event_key: `k-${sendB.id}`,
+        event_type: 'delivered',
+        send_id: sendB.id,
+        payload: {},
+      })
+      .returning('id');
+    const row = (id: string) => t.db('analytics_events').where({ id }).first('customer_id', 'campaign_id', 'send_id');
+
+    await t.db('sends').where({ id: sendB.id }).delete();
+    expect(await row(eventB.id)).toEqual({ customer_id: b.id, campaign_id: null, send_id: null });
+    expect(await t.db('webhook_receipts').where({ id: receiptB.id }).first('send_id')).toEqual({ send_id: null });
+    await t.db('customers').where({ id: b.id }).delete();
+    expect(await row(eventB.id)).toEqual({ customer_id: null, campaign_id: null, send_id: null });
+
+    // A campaign's sends go with it: its events keep the customer only.
+    await t.db('campaigns').where({ id: campaignId }).delete();
+    expect(await row(eventA.id)).toEqual({ customer_id: a.id, campaign_id: null, send_id: null });
   });
 });
