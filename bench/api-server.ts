@@ -63,8 +63,13 @@ process.once('message', async (input: ApiServerInput) => {
 
   process.on('message', async (message) => {
     if (message === 'memory') {
-      const usage = process.memoryUsage() as unknown as Record<string, number>;
-      process.send!(Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round(v / 2 ** 20)])));
+      const mib = (usage: NodeJS.MemoryUsage) =>
+        Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v as number) / 2 ** 20)]));
+      const now = mib(process.memoryUsage());
+      // Run with --expose-gc, also what is left after a full collection: live data, not garbage.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (gc) gc();
+      process.send!(gc ? { ...now, afterFullGc: mib(process.memoryUsage()) } : now);
       return;
     }
     await Promise.all([api.close(1_000), bare.close(1_000)]);

@@ -201,9 +201,9 @@ function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: 
 }
 
 /** The API process's own account of its memory, in MiB. */
-function memoryOf(child: ChildProcess): Promise<Record<string, number>> {
+function memoryOf(child: ChildProcess): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
-    child.once('message', (m) => resolve(m as Record<string, number>));
+    child.once('message', (m) => resolve(m as Record<string, unknown>));
     child.send('memory');
   });
 }
