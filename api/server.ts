@@ -2,17 +2,6 @@ import http from 'node:http';
 import type { Express } from 'express';
 import { StartupError } from '../platform/processes.ts';
 
-/**
- * Node flags and environment for an API process (compose's `api` service; the API benchmark runs
- * with them). Under load, 200 connections' requests outlive V8's default young generation and are
- * promoted, and the old space grows; 32 MiB semi-spaces let them die young. One malloc arena per
- * thread keeps freed socket buffers resident; two are enough for an event loop. Together: a peak
- * of ~280 MiB instead of ~330 at 200 connections, and no slower (BENCHMARKS.md, `api`). V8 and
- * glibc read them only at start-up, so they go on the command line or in the environment.
- */
-export const apiNodeOptions = ['--max-semi-space-size=32'] as const;
-export const apiEnvironment = { MALLOC_ARENA_MAX: '2' } as const;
-
 export interface ApiServer {
   server: http.Server;
   url: string;

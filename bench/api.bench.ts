@@ -10,7 +10,6 @@ import { createApiKeys } from '../api/auth/api-keys.ts';
 import { AccessTokens } from '../api/auth/tokens.ts';
 import { getCampaignProgress } from '../api/data/campaigns.ts';
 import { listCustomers } from '../api/data/customers.ts';
-import { apiEnvironment, apiNodeOptions } from '../api/server.ts';
 import type { Db } from '../platform/db.ts';
 import type { ApiServerInput, ApiServerReady } from './api-server.ts';
 import { bulkLoadStore } from './datagen/bulk-load.ts';
@@ -189,11 +188,9 @@ function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: 
     ...(process.env.API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROF}`] : []),
     ...(process.env.API_HEAP_PROF ? ['--heap-prof', `--heap-prof-dir=${process.env.API_HEAP_PROF}`] : []),
   ];
-  // With production's flags and environment for an API process (api/server.ts).
   const child = fork(script, [], {
     stdio: ['ignore', 'ignore', 2, 'ipc'],
-    execArgv: [...process.execArgv, ...apiNodeOptions, ...profile],
-    env: { ...process.env, ...apiEnvironment },
+    execArgv: [...process.execArgv, ...profile],
   });
   return new Promise((resolve, reject) => {
     child.once('message', (ready) => resolve({ child, ready: ready as ApiServerReady }));
