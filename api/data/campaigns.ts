@@ -73,25 +73,29 @@ export async function ledgerCounts(db: Db, campaignId: string) {
     .groupBy('channel', 'status')
     .orderBy(['channel', 'status'])) as { channel: string; status: string; n: string; moves: string }[];
   const stored = rows.reduce((total, r) => total + Number(r.moves), 0);
-  if (stored > rows.length + LEDGER_MOVES_BEFORE_FOLDING) await foldLedgerCounts(db, campaignId);
+  if (ledgerCountsNeedFolding(stored, rows.length)) await foldLedgerCounts(db, campaignId);
   return rows
     .filter((r) => Number(r.n) !== 0)
     .map((r) => ({ channel: r.channel, status: r.status, count: Number(r.n) }));
 }
 
 /**
- * Replaces a campaign's count rows by one per channel and status. Deleting and re-adding happen in
- * one statement and touch only the rows this statement sees: writers appending meanwhile, and
- * another fold of the same campaign, leave the totals right.
+ * Replaces a campaign's count rows by one per channel and status, each keeping the latest day. Deleting
+ * and re-adding happen in one statement and touch only the rows this statement sees: writers
+ * appending meanwhile, and another fold of the same campaign, leave the totals right.
  */
-async function foldLedgerCounts(db: Db, campaignId: string): Promise<void> {
+export async function foldLedgerCounts(db: Db, campaignId: string): Promise<void> {
   await db.raw(
-    `with gone as (delete from campaign_ledger_counts where campaign_id = ? returning channel, status, n)
-     insert into campaign_ledger_counts (campaign_id, channel, status, n)
-     select ?, channel, status, sum(n) from gone group by channel, status having sum(n) <> 0`,
+    `with gone as (delete from campaign_ledger_counts where campaign_id = ? returning channel, status, n, day)
+     insert into campaign_ledger_counts (campaign_id, channel, status, n, day)
+     select ?, channel, status, sum(n), (select max(day) from gone) from gone group by channel, status
+     having sum(n) <> 0`,
     [campaignId, campaignId],
   );
 }
+
+/** Whether a campaign's count rows have piled up enough to fold: `rows` stored over `groups` channel × status pairs. */
+export const ledgerCountsNeedFolding = (rows: number, groups: number) => rows > groups + LEDGER_MOVES_BEFORE_FOLDING;
 
 /** What a campaign's progress screen polls: its status and results, and the ledger's counts. */
 export async function getCampaignProgress(db: Db, id: string) {
