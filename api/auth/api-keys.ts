@@ -32,9 +32,10 @@ function newPrefix(): string {
 }
 
 /**
- * How long a verified key is trusted without reading its row again. Revoking through this process
- * takes effect at once; a revocation made through another API process (or straight in the
- * database) takes effect here within this time. Expiry is checked on every request.
+ * How long a verified key is trusted without reading its row again. A revocation takes effect at
+ * once: through this process directly, through another (or straight in the database) by the
+ * database's notice (`forget`); this is the bound when a notice is missed. Expiry is checked on
+ * every request.
  */
 export const VERIFIED_KEY_MS = 5_000;
 const MAX_VERIFIED_KEYS = 10_000;
@@ -105,6 +106,11 @@ export function createApiKeys(db: Db, options: { verifiedKeyMs?: number; now?: (
     (key) => `${key.hash}:${revocations}`,
   );
 
+  function forget(id: string): void {
+    revocations++;
+    for (const [hash, entry] of verified) if (entry.principal.apiKeyId === id) verified.delete(hash);
+  }
+
   return {
     async create(input: {
       name: string;
@@ -137,10 +143,15 @@ export function createApiKeys(db: Db, options: { verifiedKeyMs?: number; now?: (
 
     async revoke(id: string): Promise<boolean> {
       const n = await db('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: db.fn.now() });
-      revocations++;
-      for (const [hash, entry] of verified) if (entry.principal.apiKeyId === id) verified.delete(hash);
+      forget(id);
       return n > 0;
     },
+
+    /**
+     * Stops trusting a key revoked elsewhere: another API process, or straight in the database
+     * (the database announces it, api/realtime/socket.ts listens). Its next request reads the row.
+     */
+    forget,
 
     /** The principal for a presented key, or undefined when it is unknown, revoked or expired. */
     async authenticate(presented: string): Promise<ApiKeyPrincipal | undefined> {

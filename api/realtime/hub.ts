@@ -3,7 +3,7 @@ import type { Db } from '../../platform/db.ts';
 import type { Logger } from '../../platform/logger.ts';
 import type { Principal } from '../auth/roles.ts';
 import { defaultLimits, RealtimeClient, type BackpressureLimits } from './client.ts';
-import type { RealtimeNotification } from './listener.ts';
+import type { CampaignNotification } from './listener.ts';
 import { campaignProgressSnapshots } from './progress.ts';
 import { clientMessageSchema, closeCodes, MAX_TOPICS_PER_CLIENT, type ServerMessage, type Topic } from './protocol.ts';
 
@@ -265,7 +265,7 @@ export function createHub(opts: HubOptions) {
     },
 
     /** A database notification: events add up, progress is re-read at the end of the window. */
-    notify(n: RealtimeNotification): void {
+    notify(n: CampaignNotification): void {
       if (n.kind === 'campaign') {
         const message = JSON.stringify({
           type: 'campaign',

@@ -4,11 +4,14 @@ import type { Logger } from '../../platform/logger.ts';
 /** The channel the triggers of migrations/20261127001900_realtime_notifications.ts notify on. */
 export const REALTIME_CHANNEL = 'lma_realtime';
 
-/** What the database announces; counts are per statement, for one campaign. */
-export type RealtimeNotification =
+/** What the database announces about a campaign; counts are per statement. */
+export type CampaignNotification =
   | { kind: 'ledger'; campaignId: string; counts: Record<string, number> }
   | { kind: 'engagement'; campaignId: string; counts: Record<string, number> }
   | { kind: 'campaign'; campaignId: string; status: string };
+
+/** Everything announced on the channel: campaigns, and API keys revoked (migration 20261127003600). */
+export type RealtimeNotification = CampaignNotification | { kind: 'api_key_revoked'; apiKeyId: string };
 
 export interface ListenerOptions {
   /** Connection settings for the one dedicated connection (LISTEN needs a session of its own, not a pool's). */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { insertCampaign, insertCustomer, insertSend } from '../../activities/webhooks/testing.ts';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
@@ -204,6 +204,31 @@ describe('real-time WebSocket at /ws', () => {
       expect(await client.closed).toEqual({ code: 4003, reason: 'credentials revoked' });
     } finally {
       await checking.close();
+    }
+  });
+
+  it('a key revoked through another API process, or in the database, is refused here at once', async () => {
+    // Each API process trusts a verified key for 5 s; the revocation notice ends that early.
+    const other = await startTestApi(t.db);
+    try {
+      await other.realtime.ready;
+      const keys = api.services.apiKeys;
+      for (const revoke of [
+        (id: string) => other.services.apiKeys.revoke(id),
+        (id: string) => t.db('api_keys').where({ id }).update({ revoked_at: t.db.fn.now() }),
+      ]) {
+        const key = await keys.create({ name: 'till', role: 'user', scopes: ['read'] });
+        expect(await keys.authenticate(key.key)).toMatchObject({ apiKeyId: key.id });
+        const revokedAt = Date.now();
+        await revoke(key.id);
+        await vi.waitFor(async () => expect(await keys.authenticate(key.key)).toBeUndefined(), {
+          timeout: 10_000,
+          interval: 20,
+        });
+        expect(Date.now() - revokedAt).toBeLessThan(4_000);
+      }
+    } finally {
+      await other.close();
     }
   });
 

@@ -111,7 +111,8 @@ export function createRealtime(opts: RealtimeOptions): Realtime {
   const listener = startListener({
     connection: opts.connection,
     log: opts.log,
-    onNotification: (n) => hub.notify(n),
+    // A key revoked by another process (or in the database) is not trusted here a moment longer.
+    onNotification: (n) => (n.kind === 'api_key_revoked' ? opts.apiKeys.forget(n.apiKeyId) : hub.notify(n)),
     onReconnect: () => hub.resync(),
     backoff: opts.listenerBackoff,
   });
