@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { BatchBuffer } from '../platform/batch-buffer.ts';
-import type { Db } from '../platform/db.ts';
+import { jsonbText, type Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -8,7 +8,6 @@ const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 // A refused request is recorded too, with whatever it carried: PostgreSQL text and jsonb cannot
 // hold NUL, so it becomes U+FFFD rather than costing the record.
 const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD');
-const storableJson = (value: unknown) => JSON.parse(JSON.stringify(value).replaceAll('\\u0000', '\\ufffd')) as unknown;
 
 /** One row of `audit_log`. */
 export interface AuditRecord {
@@ -41,7 +40,7 @@ export interface AuditLog {
  */
 export function createAuditLog(deps: { db: Db; log: Logger }): AuditLog {
   const insert = async (rows: AuditRecord[]) => {
-    await deps.db('audit_log').insert(rows.map((r) => ({ ...r, details: JSON.stringify(r.details) })));
+    await deps.db('audit_log').insert(rows.map((r) => ({ ...r, details: jsonbText(r.details) })));
   };
   const buffer = new BatchBuffer<AuditRecord, void>({
     maxBatch: 200,
@@ -98,7 +97,7 @@ export function auditTrail(audit: AuditLog): RequestHandler {
         entity_id: entityId ? storable(entityId).slice(0, 200) : null,
         request_id: res.locals.requestId,
         ip: req.ip ?? null,
-        details: storableJson({ status: res.statusCode, ...res.locals.audit }),
+        details: { status: res.statusCode, ...res.locals.audit },
       });
     });
     next();

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { contactEffectOf } from '../../domain/webhooks/contact-effects.ts';
 import type { EngagementEvent } from '../../domain/webhooks/events.ts';
 import { STATUS_RANK, trackingOf } from '../../domain/webhooks/send-status.ts';
-import type { Db } from '../../platform/db.ts';
+import { jsonbText, type Db } from '../../platform/db.ts';
 import { applyContactChanges, customersByAddress, type ContactChange } from './contacts.ts';
 
 /**
@@ -37,11 +37,6 @@ type Conn = Db | Knex.Transaction;
 
 /** PostgreSQL text and jsonb refuse NUL; a provider's payload must not be able to fail a batch. */
 const noNul = (s: string) => s.replaceAll('\0', '\uFFFD');
-const jsonText = (value: unknown) => {
-  const text = JSON.stringify(value ?? null);
-  // The look-behind scan is the cost; a batch almost never holds an escaped NUL at all.
-  return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : text;
-};
 
 /** The status rank as SQL, from the one table in the domain. */
 const rankSql = (column: string) =>
@@ -215,7 +210,7 @@ async function ingest(conn: Conn, events: readonly EngagementEvent[], ords: read
       d_failed_at: d?.failedAt ?? null,
     };
   });
-  const { rows } = await conn.raw<{ rows: Written[] }>(INGEST, [jsonText(batch)]).options(PREPARED);
+  const { rows } = await conn.raw<{ rows: Written[] }>(INGEST, [jsonbText(batch)]).options(PREPARED);
   return { rows, byAddress };
 }
 
