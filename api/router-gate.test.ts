@@ -22,7 +22,7 @@ describe('gated routers', () => {
     const app = express();
     const spy = Router();
     spy.use((req, _res, next) => (offered.push(`gated ${req.path}`), next()));
-    app.use(gated(spy)); // middleware for every path: never gated
+    app.use(gated(spy)); // middleware for every path: never gated, alone
     // Records each request the gate offers it.
     const watchedRoutes = Object.assign(
       (req: express.Request, res: express.Response, next: express.NextFunction) => {
@@ -31,9 +31,7 @@ describe('gated routers', () => {
       },
       { stack: routesOnly.stack },
     ) as unknown as Router;
-    app.use(gated(watchedRoutes));
-    app.use(gated(campaigns));
-    app.use(gated(everything));
+    app.use(gated(watchedRoutes, campaigns, everything));
     server = await listen(app, 0, '127.0.0.1');
   });
   afterAll(async () => server.close(1_000));
