@@ -74,8 +74,18 @@ export function createLogger(level: string, name = 'lma', destination?: Destinat
         },
       },
     },
-    destination,
+    destination ?? stdout(),
   );
+}
+
+/**
+ * Standard output, written asynchronously as pino does by default, but in chunks of at most 1 KiB.
+ * Lines wait in a string while a write is in flight, and the destination measures that string's
+ * byte length on every line, flattening it: with its default 16 KiB chunks, a busy API allocated
+ * ~4–7 kB per log line where the line itself is 200 bytes (BENCHMARKS.md, `api`).
+ */
+function stdout(): DestinationStream {
+  return pino.destination({ dest: 1, sync: false, maxWrite: 1024 });
 }
 
 /** A Postgres URL with its password replaced, for messages shown to people. */
