@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import cookieParser from 'cookie-parser';
 import cors from 'cors';
-import express, { type ErrorRequestHandler, type Express, type RequestHandler, type Router } from 'express';
+import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import type { Client } from '@temporalio/client';
 import type { TaskQueues } from '../temporal/task-queues.ts';
@@ -14,6 +14,7 @@ import { createEngagementIngestion, type EngagementIngestion } from '../activiti
 import { clickRedirectRouter } from './routes/click-redirect.ts';
 import { webhooksRouter, type WebhookConfig } from './routes/webhooks.ts';
 import type { ApiKeys } from './auth/api-keys.ts';
+import type { UserAccess } from './auth/user-access.ts';
 import { authenticate } from './auth/middleware.ts';
 import type { Sessions } from './auth/sessions.ts';
 import type { AccessTokens } from './auth/tokens.ts';
@@ -49,6 +50,7 @@ import { createMetricsRegistry, type Registry } from '../platform/metrics.ts';
 import { businessMetrics, httpMetrics, metricsRouter, observeWebhookLag } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { gated } from './router-gate.ts';
+import { series } from './series.ts';
 import { httpTracing } from './tracing.ts';
 
 export { HttpProblem } from './problem.ts';
@@ -74,6 +76,7 @@ export interface ApiDeps {
   tokens: AccessTokens;
   sessions: Sessions;
   apiKeys: ApiKeys;
+  userAccess: UserAccess;
   loginAttemptsPerMinute?: number;
   /** Signs and checks the unsubscribe and preference links in messages. */
   unsubscribeSecret: string;
@@ -101,68 +104,86 @@ const requestId: RequestHandler = (req, res, next) => {
 
 export function createApp(deps: ApiDeps): Express {
   const app = express();
-  // Each router sees only the requests its routes could match (api/router-gate.ts).
-  const mount = (router: Router) => app.use(gated(router));
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
-  app.use(requestId);
-  if (deps.tracing) app.use(httpTracing());
   const metrics = deps.metrics ?? createMetricsRegistry();
-  app.use(httpMetrics(metrics), requestLog(deps.log));
-  app.use(helmet());
   // Listed origins may call with credentials; everyone else gets no CORS headers at all.
   const corsOrigins = new Set(deps.config.CORS_ORIGINS);
-  if (corsOrigins.size > 0) {
-    const allowed = { origin: true, credentials: true, exposedHeaders: ['x-request-id'], maxAge: 600 };
-    app.use(
-      cors((req, callback) => callback(null, corsOrigins.has(req.get('origin') ?? '') ? allowed : { origin: false })),
-    );
-  }
+  const allowed = { origin: true, credentials: true, exposedHeaders: ['x-request-id'], maxAge: 600 };
+  app.use(
+    series(
+      requestId,
+      ...(deps.tracing ? [httpTracing()] : []),
+      httpMetrics(metrics),
+      requestLog(deps.log),
+      helmet(),
+      ...(corsOrigins.size > 0
+        ? [
+            cors<Request>((req, callback) =>
+              callback(null, corsOrigins.has(req.get('origin') ?? '') ? allowed : { origin: false }),
+            ),
+          ]
+        : []),
+    ),
+  );
   // Provider webhooks and tracked links come before the API's body parser, authentication and
   // audit trail: a signature or a signed link is their authentication, their receipts their record.
   const engagement = observeWebhookLag(
     deps.engagement ?? createEngagementIngestion({ db: deps.db, log: deps.log }),
     metrics,
   );
-  mount(webhooksRouter({ ingestion: engagement, config: deps.config }));
-  mount(clickRedirectRouter({ ingestion: engagement, unsubscribeSecret: deps.unsubscribeSecret, log: deps.log }));
+  // Each router sees only the requests its routes could match (api/router-gate.ts).
+  app.use(
+    gated(
+      webhooksRouter({ ingestion: engagement, config: deps.config }),
+      clickRedirectRouter({ ingestion: engagement, unsubscribeSecret: deps.unsubscribeSecret, log: deps.log }),
+    ),
+  );
   // Imports parse their own, larger bodies (or stream CSV).
   const json = express.json({ limit: '1mb' });
-  app.use((req, res, next) => (req.path.startsWith('/api/imports') ? next() : json(req, res, next)));
-  app.use(cookieParser());
-  app.use(authenticate({ tokens: deps.tokens, apiKeys: deps.apiKeys }));
-  app.use(auditTrail(deps.audit ?? createAuditLog({ db: deps.db, log: deps.log })));
+  app.use(
+    series(
+      (req, res, next) => (req.path.startsWith('/api/imports') ? next() : json(req, res, next)),
+      cookieParser(),
+      authenticate({ tokens: deps.tokens, apiKeys: deps.apiKeys, userAccess: deps.userAccess }),
+      auditTrail(deps.audit ?? createAuditLog({ db: deps.db, log: deps.log })),
+    ),
+  );
 
-  mount(healthRouter({ db: deps.db, temporalReady: deps.temporalReady }));
   businessMetrics({ db: deps.db, log: deps.log, registry: metrics });
-  mount(metricsRouter({ registry: metrics }));
-  mount(authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }));
-  mount(systemRouter({ system: deps.system }));
-  mount(apiKeysRouter({ apiKeys: deps.apiKeys }));
-  mount(auditLogRouter({ db: deps.db }));
-  mount(customersRouter({ db: deps.db }));
-  mount(segmentsRouter({ db: deps.db }));
-  mount(scoringRouter({ db: deps.db, workflows: deps.workflows }));
-  mount(importsRouter({ db: deps.db, log: deps.log, workflows: deps.workflows, config: deps.config }));
-  mount(
-    campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
+  app.use(
+    gated(
+      healthRouter({ db: deps.db, temporalReady: deps.temporalReady }),
+      metricsRouter({ registry: metrics }),
+      authRouter({ sessions: deps.sessions, loginAttemptsPerMinute: deps.loginAttemptsPerMinute ?? 10 }),
+      systemRouter({ system: deps.system }),
+      apiKeysRouter({ apiKeys: deps.apiKeys }),
+      auditLogRouter({ db: deps.db }),
+      customersRouter({ db: deps.db }),
+      segmentsRouter({ db: deps.db }),
+      scoringRouter({ db: deps.db, workflows: deps.workflows }),
+      importsRouter({ db: deps.db, log: deps.log, workflows: deps.workflows, config: deps.config }),
+      campaignsRouter({ db: deps.db, workflows: deps.workflows, config: deps.config, timings: deps.campaignTimings }),
+      campaignCopyRouter({ db: deps.db, storeName: deps.config.STORE_NAME }),
+      campaignSendsRouter({ db: deps.db }),
+      recipientLinksRouter({
+        db: deps.db,
+        unsubscribeSecret: deps.unsubscribeSecret,
+        storeName: deps.config.STORE_NAME,
+      }),
+      messagesRouter({ db: deps.db, settings: messageSettings(deps.config, deps.unsubscribeSecret) }),
+      outboxRouter({ db: deps.db }),
+      docsRouter({ document: openApiDocument }),
+      dashboardRouter({ db: deps.db, timeZone: deps.config.STORE_TIME_ZONE }),
+      usersRouter({ db: deps.db, userAccess: deps.userAccess }),
+      settingsRouter({ config: deps.config }),
+      ordersRouter({ db: deps.db, config: deps.config }),
+      eventsRouter({ db: deps.db, config: deps.config }),
+      journeysRouter({ db: deps.db, storeName: deps.config.STORE_NAME }),
+      analyticsRouter({ db: deps.db, log: deps.log, config: deps.config }),
+      realtimeRouter(),
+    ),
   );
-  mount(campaignCopyRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
-  mount(campaignSendsRouter({ db: deps.db }));
-  mount(
-    recipientLinksRouter({ db: deps.db, unsubscribeSecret: deps.unsubscribeSecret, storeName: deps.config.STORE_NAME }),
-  );
-  mount(messagesRouter({ db: deps.db, settings: messageSettings(deps.config, deps.unsubscribeSecret) }));
-  mount(outboxRouter({ db: deps.db }));
-  mount(docsRouter({ document: openApiDocument }));
-  mount(dashboardRouter({ db: deps.db, timeZone: deps.config.STORE_TIME_ZONE }));
-  mount(usersRouter({ db: deps.db }));
-  mount(settingsRouter({ config: deps.config }));
-  mount(ordersRouter({ db: deps.db, config: deps.config }));
-  mount(eventsRouter({ db: deps.db, config: deps.config }));
-  mount(journeysRouter({ db: deps.db, storeName: deps.config.STORE_NAME }));
-  mount(analyticsRouter({ db: deps.db, log: deps.log, config: deps.config }));
-  mount(realtimeRouter());
 
   app.use('/api', (_req, res) => sendProblem(res, { status: 404, title: 'Not Found', detail: 'No such API route.' }));
   if (deps.webBuildDir) app.use(webAppRouter({ buildDir: deps.webBuildDir }));

@@ -4,6 +4,7 @@ import { resolveSecret } from '../platform/secrets.ts';
 import { createApiKeys } from './auth/api-keys.ts';
 import { createSessions } from './auth/sessions.ts';
 import { AccessTokens } from './auth/tokens.ts';
+import { createUserAccess } from './auth/user-access.ts';
 
 type AuthConfig = Pick<
   Config,
@@ -33,5 +34,6 @@ export function createApiServices(db: Db, cfg: AuthConfig) {
       lockoutMinutes: cfg.LOGIN_LOCKOUT_MINUTES,
     }),
     apiKeys: createApiKeys(db),
+    userAccess: createUserAccess(db),
   };
 }

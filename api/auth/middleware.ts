@@ -6,6 +6,7 @@ import { recordServedRoute, validateInput, type RouteHandler, type RouteInput, t
 import { looksLikeApiKey, type ApiKeys } from './api-keys.ts';
 import type { Principal } from './roles.ts';
 import { TokenError, type AccessTokens } from './tokens.ts';
+import { verifyUserToken, type UserAccess } from './user-access.ts';
 
 export const ACCESS_COOKIE = 'lma_access';
 export const REFRESH_COOKIE = 'lma_refresh';
@@ -32,7 +33,8 @@ const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
  * the CSRF token it read from the `lma_csrf` cookie (double submit). Whether the caller may use
  * the route is decided later, per route.
  */
-export function authenticate(deps: { tokens: AccessTokens; apiKeys: ApiKeys }): RequestHandler {
+export function authenticate(deps: { tokens: AccessTokens; apiKeys: ApiKeys; userAccess: UserAccess }): RequestHandler {
+  const userFrom = async (token: string) => (await verifyUserToken(deps.tokens, deps.userAccess, token)).principal;
   return async (req, res, next) => {
     const header = req.get('authorization');
     try {
@@ -45,8 +47,7 @@ export function authenticate(deps: { tokens: AccessTokens; apiKeys: ApiKeys }): 
           if (principal) res.locals.principal = principal;
           else res.locals.authError = 'Unknown, revoked or expired API key.';
         } else {
-          const claims = await deps.tokens.verify(token);
-          res.locals.principal = { kind: 'user', ...claims };
+          res.locals.principal = await userFrom(token);
         }
       } else {
         const cookie = (req.cookies as Record<string, string> | undefined)?.[ACCESS_COOKIE];
@@ -54,8 +55,7 @@ export function authenticate(deps: { tokens: AccessTokens; apiKeys: ApiKeys }): 
           if (unsafe.has(req.method) && !csrfMatches(req)) {
             res.locals.authError = 'Missing or wrong CSRF token.';
           } else {
-            const claims = await deps.tokens.verify(cookie);
-            res.locals.principal = { kind: 'user', ...claims };
+            res.locals.principal = await userFrom(cookie);
           }
         }
       }

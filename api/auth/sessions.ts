@@ -39,6 +39,7 @@ interface UserRow {
   failed_login_count: number;
   locked_until: Date | null;
   disabled_at: Date | null;
+  access_version: number;
 }
 
 // Verifying against a real hash when the user does not exist keeps the timing the same, so the
@@ -47,7 +48,7 @@ const dummyHash = hashPassword(newOpaqueToken());
 
 export function createSessions(db: Db, tokens: AccessTokens, policy: SessionPolicy) {
   async function issue(
-    user: Pick<UserRow, 'id' | 'email' | 'role' | 'display_name'>,
+    user: Pick<UserRow, 'id' | 'email' | 'role' | 'display_name' | 'access_version'>,
     familyId: string,
     meta: { userAgent?: string; ip?: string },
     trx: Db = db,
@@ -64,7 +65,12 @@ export function createSessions(db: Db, tokens: AccessTokens, policy: SessionPoli
         ip: meta.ip,
       })
       .returning('id');
-    const accessToken = await tokens.issue({ userId: user.id, role: user.role, email: user.email });
+    const accessToken = await tokens.issue({
+      userId: user.id,
+      role: user.role,
+      email: user.email,
+      accessVersion: user.access_version,
+    });
     return {
       accessToken,
       refreshToken,

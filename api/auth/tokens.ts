@@ -9,6 +9,8 @@ export interface AccessClaims {
   userId: string;
   role: Role;
   email: string;
+  /** The user's access version when the token was issued (api/auth/user-access.ts). */
+  accessVersion: number;
 }
 
 export class TokenError extends Error {
@@ -28,9 +30,13 @@ export class AccessTokens {
     return this.#ttlSeconds;
   }
 
-  async issue(claims: AccessClaims, now = new Date()): Promise<string> {
+  /** A user who never changed role or status is at access version 0. */
+  async issue(
+    claims: Omit<AccessClaims, 'accessVersion'> & Partial<Pick<AccessClaims, 'accessVersion'>>,
+    now = new Date(),
+  ): Promise<string> {
     const iat = Math.floor(now.getTime() / 1000);
-    return new SignJWT({ role: claims.role, email: claims.email })
+    return new SignJWT({ role: claims.role, email: claims.email, av: claims.accessVersion ?? 0 })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(claims.userId)
       .setIssuer(ISSUER)
@@ -50,7 +56,12 @@ export class AccessTokens {
       if (!payload.sub || !isRole(payload.role) || typeof payload.email !== 'string') {
         throw new TokenError('malformed access token');
       }
-      return { userId: payload.sub, role: payload.role, email: payload.email };
+      // Tokens issued before access versions existed speak for version 0.
+      const accessVersion = payload.av === undefined ? 0 : payload.av;
+      if (typeof accessVersion !== 'number' || !Number.isInteger(accessVersion)) {
+        throw new TokenError('malformed access token');
+      }
+      return { userId: payload.sub, role: payload.role, email: payload.email, accessVersion };
     } catch (err) {
       if (err instanceof TokenError) throw err;
       if (err instanceof errors.JWTExpired) throw new TokenError('access token expired');

@@ -10,8 +10,14 @@ export type CampaignNotification =
   | { kind: 'engagement'; campaignId: string; counts: Record<string, number> }
   | { kind: 'campaign'; campaignId: string; status: string };
 
-/** Everything announced on the channel: campaigns, and API keys revoked (migration 20261127003600). */
-export type RealtimeNotification = CampaignNotification | { kind: 'api_key_revoked'; apiKeyId: string };
+/**
+ * Everything announced on the channel: campaigns, API keys revoked (migration 20261127003600) and
+ * users whose role or status changed (migration 20261127003700).
+ */
+export type RealtimeNotification =
+  | CampaignNotification
+  | { kind: 'api_key_revoked'; apiKeyId: string }
+  | { kind: 'user_access_changed'; userId: string; accessVersion: number };
 
 export interface ListenerOptions {
   /** Connection settings for the one dedicated connection (LISTEN needs a session of its own, not a pool's). */

@@ -232,6 +232,58 @@ describe('real-time WebSocket at /ws', () => {
     }
   });
 
+  it("a user's role changed through another API process, or in the database, ends their tokens here at once", async () => {
+    // Each API process reads users' access versions again every 5 s; the database's notice is sooner.
+    const other = await startTestApi(t.db);
+    try {
+      await other.realtime.ready;
+      const access = api.services.userAccess;
+      const otherAdmin = await other.tokenFor('admin');
+      const changes = [
+        (id: string) =>
+          other.request('PATCH', `/api/users/${id}`, { token: otherAdmin, body: { role: 'manager' } }).then(() => {}),
+        (id: string) => t.db('users').where({ id }).update({ role: 'user' }).then(() => {}),
+      ];
+      const [user] = await t
+        .db('users')
+        .insert({ email: 'rio@store.example', password_hash: 'x', role: 'user' })
+        .returning(['id', 'access_version']);
+      for (const [i, change] of changes.entries()) {
+        const issued = { userId: user.id, accessVersion: user.access_version + i };
+        expect(await access.allows(issued)).toBe(true);
+        const changedAt = Date.now();
+        await change(user.id);
+        await vi.waitFor(async () => expect(await access.allows(issued)).toBe(false), { timeout: 10_000, interval: 20 });
+        expect(Date.now() - changedAt).toBeLessThan(4_000);
+        expect(await access.allows({ ...issued, accessVersion: issued.accessVersion + 1 })).toBe(true);
+      }
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("closes a user's socket with 4003 when their role changes", async () => {
+    const checking = await startTestApi(t.db, { realtime: { heartbeatMs: 1_000 } });
+    try {
+      const [user] = await t
+        .db('users')
+        .insert({ email: 'ash@store.example', password_hash: 'x', role: 'manager' })
+        .returning(['id', 'email', 'access_version']);
+      const userToken = await checking.services.tokens.issue({
+        userId: user.id,
+        role: 'manager',
+        email: user.email,
+        accessVersion: user.access_version,
+      });
+      const client = await connect(checking, bearer(userToken));
+      await client.subscribe(['campaigns']);
+      await t.db('users').where({ id: user.id }).update({ role: 'user' });
+      expect(await client.closed).toEqual({ code: 4003, reason: 'credentials revoked' });
+    } finally {
+      await checking.close();
+    }
+  });
+
   it('refuses a flood of client messages without closing the socket', async () => {
     const client = await connect(api, bearer(token));
     for (let i = 0; i < 101; i++) client.send({ type: 'unsubscribe', topics: ['campaigns'] });

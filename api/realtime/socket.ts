@@ -11,6 +11,7 @@ import { looksLikeApiKey, type ApiKeys } from '../auth/api-keys.ts';
 import { ACCESS_COOKIE, route } from '../auth/middleware.ts';
 import type { Principal } from '../auth/roles.ts';
 import { TokenError, type AccessTokens } from '../auth/tokens.ts';
+import { verifyUserToken, type UserAccess } from '../auth/user-access.ts';
 import { HttpProblem } from '../problem.ts';
 import { defineRoute } from '../route-spec.ts';
 import { createHub, type HubOptions } from './hub.ts';
@@ -22,6 +23,7 @@ export interface RealtimeOptions extends Pick<HubOptions, 'windowMs' | 'heartbea
   log: Logger;
   tokens: AccessTokens;
   apiKeys: ApiKeys;
+  userAccess: UserAccess;
   /** The listener's own connection (not one of the pool's). */
   connection: pg.ClientConfig;
   /** Origins besides the API's own host that may open a socket: PUBLIC_URL, a CORS allow-list. */
@@ -111,9 +113,17 @@ export function createRealtime(opts: RealtimeOptions): Realtime {
   const listener = startListener({
     connection: opts.connection,
     log: opts.log,
-    // A key revoked by another process (or in the database) is not trusted here a moment longer.
-    onNotification: (n) => (n.kind === 'api_key_revoked' ? opts.apiKeys.forget(n.apiKeyId) : hub.notify(n)),
-    onReconnect: () => hub.resync(),
+    // A key revoked, or a user's access changed, by another process (or in the database) is not
+    // trusted here a moment longer.
+    onNotification: (n) => {
+      if (n.kind === 'api_key_revoked') opts.apiKeys.forget(n.apiKeyId);
+      else if (n.kind === 'user_access_changed') opts.userAccess.changed(n.userId, n.accessVersion);
+      else hub.notify(n);
+    },
+    onReconnect: () => {
+      opts.userAccess.resync();
+      hub.resync();
+    },
     backoff: opts.listenerBackoff,
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: 16 * 1024 });
@@ -148,9 +158,9 @@ export function createRealtime(opts: RealtimeOptions): Realtime {
     const token = bearer ?? cookieValue(req.headers.cookie, ACCESS_COOKIE);
     if (!token) throw new UpgradeRefused(401, 'Sign in or send a token.');
     try {
-      const claims = await opts.tokens.verify(token);
+      const { principal, stillValid } = await verifyUserToken(opts.tokens, opts.userAccess, token);
       const exp = decodeJwt(token).exp;
-      return { principal: { kind: 'user', ...claims }, expiresAt: exp === undefined ? undefined : exp * 1000 };
+      return { principal, stillValid, expiresAt: exp === undefined ? undefined : exp * 1000 };
     } catch (err) {
       if (err instanceof TokenError) throw new UpgradeRefused(401, err.message);
       throw err;

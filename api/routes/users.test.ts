@@ -74,6 +74,42 @@ describe('users API', () => {
     expect((await login('kim@store.example', password)).status).toBe(200);
   });
 
+  it("ends the rights of a user's tokens already issued at once when their role changes or they are disabled", async () => {
+    const { user, password } = await (
+      await api.request('POST', '/api/users', { token: admin, body: { email: 'lee@store.example', role: 'admin' } })
+    ).json();
+    const session = await (await login('lee@store.example', password)).json();
+    const me = (token: string) => api.request('GET', '/api/auth/me', { token });
+    const users = (token: string) => api.request('GET', '/api/users', { token });
+    expect((await users(session.accessToken)).status).toBe(200);
+
+    await api.request('PATCH', `/api/users/${user.id}`, { token: admin, body: { role: 'user' } });
+    // The token still carries the admin role and is unexpired, yet speaks for Lee no more.
+    const stale = await users(session.accessToken);
+    expect(stale.status).toBe(401);
+    expect((await stale.json()).detail).toMatch(/role or access changed.*sign in again/);
+    expect((await me(session.accessToken)).status).toBe(401);
+    // The web app's refresh gets a token with the new role.
+    const refreshed = await (
+      await api.request('POST', '/api/auth/refresh', { body: { refreshToken: session.refreshToken } })
+    ).json();
+    expect((await me(refreshed.accessToken)).status).toBe(200);
+    expect((await (await me(refreshed.accessToken)).json()).principal.role).toBe('user');
+    expect((await users(refreshed.accessToken)).status).toBe(403);
+
+    // Disabled: the fresh token is refused too, and so is its refresh token.
+    await api.request('PATCH', `/api/users/${user.id}`, { token: admin, body: { disabled: true } });
+    expect((await me(refreshed.accessToken)).status).toBe(401);
+    const again = await api.request('POST', '/api/auth/refresh', { body: { refreshToken: refreshed.refreshToken } });
+    expect(again.status).toBe(401);
+    // A change of name only leaves tokens alone.
+    const [{ access_version: before }] = await t.db('users').where({ id: user.id }).select('access_version');
+    await api.request('PATCH', `/api/users/${user.id}`, { token: admin, body: { displayName: 'Lee' } });
+    const [{ access_version: after }] = await t.db('users').where({ id: user.id }).select('access_version');
+    expect([before, after]).toEqual([2, 2]);
+    expect((await users(admin)).status).toBe(200);
+  });
+
   it('never leaves the platform without an active admin', async () => {
     const [me] = await t.db('users').where({ email: 'admin@store.example' }).select('id');
     const demote = await api.request('PATCH', `/api/users/${me.id}`, { token: admin, body: { role: 'user' } });

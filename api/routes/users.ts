@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../platform/db.ts';
 import { route } from '../auth/middleware.ts';
 import { roles } from '../auth/roles.ts';
+import type { UserAccess } from '../auth/user-access.ts';
 import { createUser, listUsers, updateUser, UserConflict } from '../data/users.ts';
 import { HttpProblem } from '../problem.ts';
 import { defineRoute } from '../route-spec.ts';
@@ -52,7 +53,7 @@ function conflict(err: unknown): unknown {
   return err instanceof UserConflict ? new HttpProblem(409, 'Conflict', err.message) : err;
 }
 
-export function usersRouter(deps: { db: Db }): Router {
+export function usersRouter(deps: { db: Db; userAccess: UserAccess }): Router {
   const router = Router();
 
   route(router, userRoutes.list, async (_req, res) => {
@@ -77,6 +78,9 @@ export function usersRouter(deps: { db: Db }): Router {
       throw conflict(err);
     }
     if (!changed) throw new HttpProblem(404, 'Not Found', 'No user with this id.');
+    // This process refuses the user's older tokens from the next request on; others hear of it
+    // from the database's announcement.
+    deps.userAccess.resync();
     const view = (u: typeof changed.after) => ({ role: u.role, displayName: u.displayName, disabledAt: u.disabledAt });
     res.locals.audit = { entityId: id, before: view(changed.before), after: view(changed.after) };
     res.json(changed.after);

@@ -116,8 +116,8 @@ export async function startTestApi(
           .insert({ email, password_hash: passwordHash, role, display_name: role })
           .onConflict(db.raw('(lower(email))'))
           .merge()
-          .returning(['id', 'email', 'role']);
-        token = await services.tokens.issue({ userId: user.id, role, email });
+          .returning(['id', 'email', 'role', 'access_version']);
+        token = await services.tokens.issue({ userId: user.id, role, email, accessVersion: user.access_version });
         tokens.set(role, token);
       }
       return token;
