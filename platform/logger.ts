@@ -79,22 +79,13 @@ export function createLogger(level: string, name = 'lma', destination?: Destinat
 }
 
 /**
- * Standard output, written asynchronously as pino does by default, but in chunks of at most 1 KiB.
- * Lines wait in a string while a write is in flight, and the destination measures that string's
- * byte length on every line, flattening it: with its default 16 KiB chunks, a busy API allocated
- * ~4–7 kB per log line where the line itself is 200 bytes (BENCHMARKS.md, `api`).
+ * Standard output, written synchronously, a line at a time. pino's default destination is
+ * asynchronous: lines wait in a string while a write is in flight, and it measures that string's
+ * byte length on every line, flattening it — a busy API allocated ~4–7 kB per 200-byte request
+ * log line. Written at once, a line costs ~2 kB and less CPU (3.2–3.9 µs against 3.5–4.9), even into
+ * a pipe (BENCHMARKS.md, `api`); nothing is left in memory to lose if the process dies; and a log
+ * reader that falls behind slows the process down instead of growing its memory.
  */
 function stdout(): DestinationStream {
-  return pino.destination({ dest: 1, sync: false, maxWrite: 1024 });
-}
-
-/** A Postgres URL with its password replaced, for messages shown to people. */
-export function describeDatabaseUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
+  return pino.destination({ dest: 1, sync: true });
 }
