@@ -89,3 +89,14 @@ export function createLogger(level: string, name = 'lma', destination?: Destinat
 function stdout(): DestinationStream {
   return pino.destination({ dest: 1, sync: true });
 }
+
+/** A Postgres URL with its password replaced, for messages shown to people. */
+export function describeDatabaseUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparseable DATABASE_URL)';
+  }
+}
