@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 import express from 'express';
 import type { Client } from '@temporalio/client';
 import { createProviders } from '../activities/messaging/providers/index.ts';
@@ -61,7 +62,31 @@ process.once('message', async (input: ApiServerInput) => {
   });
   const bare = await listen(bareApp, 0, '127.0.0.1');
 
+  // Garbage-collection pauses on the main thread, by kind: what the memory settings cost in time.
+  const gcPauses: Record<string, { count: number; ms: number }> = {};
+  const gcKinds: Record<number, string> = {
+    [constants.NODE_PERFORMANCE_GC_MINOR]: 'minor',
+    [constants.NODE_PERFORMANCE_GC_MAJOR]: 'major',
+    [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: 'incremental',
+    [constants.NODE_PERFORMANCE_GC_WEAKCB]: 'weakcb',
+  };
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = gcKinds[(entry as unknown as { detail: { kind: number } }).detail.kind] ?? 'other';
+      const sum = (gcPauses[kind] ??= { count: 0, ms: 0 });
+      sum.count++;
+      sum.ms += entry.duration;
+    }
+  }).observe({ entryTypes: ['gc'] });
+
   process.on('message', async (message) => {
+    if (message === 'gc') {
+      process.send!(
+        Object.fromEntries(Object.entries(gcPauses).map(([k, v]) => [k, { count: v.count, ms: Math.round(v.ms) }])),
+      );
+      for (const k of Object.keys(gcPauses)) delete gcPauses[k];
+      return;
+    }
     if (message === 'memory') {
       const mib = (usage: NodeJS.MemoryUsage) =>
         Object.fromEntries(Object.entries(usage).map(([k, v]) => [k, Math.round((v as number) / 2 ** 20)]));

@@ -1,6 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -11,6 +11,7 @@ import { AccessTokens } from '../api/auth/tokens.ts';
 import { getCampaignProgress } from '../api/data/campaigns.ts';
 import { listCustomers } from '../api/data/customers.ts';
 import type { Db } from '../platform/db.ts';
+import { apiNodeOptions } from '../api/server.ts';
 import type { ApiServerInput, ApiServerReady } from './api-server.ts';
 import { bulkLoadStore } from './datagen/bulk-load.ts';
 import { generateLiquorStore } from './datagen/liquor-store.ts';
@@ -29,7 +30,8 @@ import { type Benchmark, wholeArg } from './types.ts';
  * - in the same run, a bare Express JSON endpoint in the same child process: the baseline.
  * Each target gets a warm-up, then `duration` seconds at `connections` connections, `rounds`
  * times in turn. Authenticated with a real API key (read scope). The API's RSS is sampled from
- * /proc every 100 ms.
+ * /proc every 100 ms. The child runs with a production API process's Node flags (apiNodeOptions);
+ * `API_NODE_FLAGS='…'` replaces them (empty for V8's defaults).
  */
 
 function auth(value: string | undefined): 'api-key' | 'token' {
@@ -179,17 +181,22 @@ function rssMiB(pid: number): number {
   return match ? Math.round(Number(match[1]) / 1024) : 0;
 }
 
+const apiNodeFlags = process.env.API_NODE_FLAGS?.split(/\s+/).filter(Boolean) ?? [...apiNodeOptions];
+
 function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: ApiServerReady }> {
   const script = fileURLToPath(new URL('./api-server.ts', import.meta.url));
   // The API's log lines are formatted as in production and thrown away.
   // API_CPU_PROF=<dir> writes a CPU profile of the API process when it exits; API_HEAP_PROF=<dir>
-  // a sampling profile of what it allocated.
+  // a sampling profile of what it allocated. The API runs with the flags of a production API process
+  // (apiNodeOptions); API_NODE_FLAGS replaces them, to compare memory settings ('' for V8's defaults).
+  // API_STDOUT=<file> keeps its standard output (log lines, and `--trace-gc` given in API_NODE_FLAGS).
   const profile = [
+    ...apiNodeFlags,
     ...(process.env.API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROF}`] : []),
     ...(process.env.API_HEAP_PROF ? ['--heap-prof', `--heap-prof-dir=${process.env.API_HEAP_PROF}`] : []),
   ];
   const child = fork(script, [], {
-    stdio: ['ignore', 'ignore', 2, 'ipc'],
+    stdio: ['ignore', process.env.API_STDOUT ? openSync(process.env.API_STDOUT, 'w') : 'ignore', 2, 'ipc'],
     execArgv: [...process.execArgv, ...profile],
   });
   return new Promise((resolve, reject) => {
@@ -200,11 +207,14 @@ function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: 
   });
 }
 
-/** The API process's own account of its memory, in MiB. */
-function memoryOf(child: ChildProcess): Promise<Record<string, unknown>> {
+/**
+ * The API process's own account: `memory` in MiB, or `gc`, its garbage-collection pauses by kind
+ * since the last time it was asked.
+ */
+function ask(child: ChildProcess, what: 'memory' | 'gc'): Promise<Record<string, unknown>> {
   return new Promise((resolve) => {
     child.once('message', (m) => resolve(m as Record<string, unknown>));
-    child.send('memory');
+    child.send(what);
   });
 }
 
@@ -214,10 +224,12 @@ interface Load {
   headers: Record<string, string>;
 }
 
-async function measure(load: Load, o: ReturnType<typeof options>, pid: number) {
+async function measure(load: Load, o: ReturnType<typeof options>, child: ChildProcess) {
+  const pid = child.pid!;
   if (o.warmup > 0) {
     await autocannon({ url: load.url, headers: load.headers, connections: o.connections, duration: o.warmup });
   }
+  await ask(child, 'gc');
   let peak = rssMiB(pid);
   const cpuBefore = cpuMicros(pid);
   const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 100);
@@ -242,6 +254,7 @@ async function measure(load: Load, o: ReturnType<typeof options>, pid: number) {
     timeouts: r.timeouts,
     non2xx: r.non2xx,
     rssPeakMiB: Math.max(peak, rssMiB(pid)),
+    gcPauses: (await ask(child, 'gc')) as Record<string, { count: number; ms: number }>,
   };
 }
 
@@ -320,12 +333,12 @@ const benchmark: Benchmark = async (ctx) => {
 
   try {
     const idleRssMiB = rssMiB(pid);
-    const idleMemory = await memoryOf(child);
+    const idleMemory = await ask(child, 'memory');
     const runs: Record<string, Measured[]> = { bare: [], progress: [], customers: [] };
     for (let round = 0; round < o.rounds; round++) {
       for (const load of loads) {
         ctx.log.info({ round, load: load.name }, 'measuring');
-        runs[load.name]!.push(await measure(load, o, pid));
+        runs[load.name]!.push(await measure(load, o, child));
       }
     }
     const median = (name: string) => spread(runs[name]!, (m) => m.perSecond).median!;
@@ -349,9 +362,10 @@ const benchmark: Benchmark = async (ctx) => {
       loadAverageAtEnd: os.loadavg().map((l) => Math.round(l * 100) / 100),
       setup: { seconds: setupSeconds, loaded, ...counts, filteredCustomers: filtered, segment },
       apiLogLevel: process.env.API_LOG_LEVEL ?? 'info',
+      apiNodeFlags,
       idleRssMiB,
       idleMemory,
-      memoryAfterLoad: await memoryOf(child),
+      memoryAfterLoad: await ask(child, 'memory'),
       runs,
       plans,
       summary: { bare: summary('bare'), progress: summary('progress'), customers: summary('customers') },

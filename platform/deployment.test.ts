@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { apiNodeOptions } from '../api/server.ts';
 import { workerNodeOptions } from '../temporal/worker.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -44,6 +45,8 @@ describe('docker-compose.yml', () => {
     expect(s.worker!.environment).toMatchObject({ ROLE: 'worker', TEMPORAL_ADDRESS: 'temporal:7233' });
     // The flags the send benchmark's worker runs with, so its memory figure is production's.
     expect(s.worker!.environment!.NODE_OPTIONS).toBe(workerNodeOptions.join(' '));
+    // And the API benchmark's API process.
+    expect(s.api!.environment!.NODE_OPTIONS).toBe(apiNodeOptions.join(' '));
     expect(String(s.api!.environment!.DATABASE_URL)).toMatch(
       /^postgres:\/\/lma:\$\{LMA_DB_PASSWORD:\?.*\}@postgres:5432\/lma$/,
     );
