@@ -242,7 +242,12 @@ describe('real-time WebSocket at /ws', () => {
       const changes = [
         (id: string) =>
           other.request('PATCH', `/api/users/${id}`, { token: otherAdmin, body: { role: 'manager' } }).then(() => {}),
-        (id: string) => t.db('users').where({ id }).update({ role: 'user' }).then(() => {}),
+        (id: string) =>
+          t
+            .db('users')
+            .where({ id })
+            .update({ role: 'user' })
+            .then(() => {}),
       ];
       const [user] = await t
         .db('users')
@@ -253,7 +258,10 @@ describe('real-time WebSocket at /ws', () => {
         expect(await access.allows(issued)).toBe(true);
         const changedAt = Date.now();
         await change(user.id);
-        await vi.waitFor(async () => expect(await access.allows(issued)).toBe(false), { timeout: 10_000, interval: 20 });
+        await vi.waitFor(async () => expect(await access.allows(issued)).toBe(false), {
+          timeout: 10_000,
+          interval: 20,
+        });
         expect(Date.now() - changedAt).toBeLessThan(4_000);
         expect(await access.allows({ ...issued, accessVersion: issued.accessVersion + 1 })).toBe(true);
       }
