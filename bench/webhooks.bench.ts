@@ -167,8 +167,10 @@ const benchmark: Benchmark = async (ctx) => {
     const bareFigures = await measured(() => drive(`${bare.url}/bare`, 'bare'));
     const verifyFigures = await measured(() => drive(`${verifyOnly.url}/api/webhooks/mailgun`, 'verify'));
     const statsBefore = ingestion.stats();
+    const ledgerBefore = await ledgerUpdates(db);
     const productionFigures = await measured(() => drive(`${production.url}/api/webhooks/mailgun`, 'ingest'));
     await ingestion.flush();
+    const ledgerAfter = await ledgerUpdates(db);
     const stats = ingestion.stats();
     const batches = stats.batches - statsBefore.batches;
     const accounted = await accountFor(db, `${run}-ingest`);
@@ -195,6 +197,11 @@ const benchmark: Benchmark = async (ctx) => {
         failed: stats.failedBatches - statsBefore.failedBatches,
       },
       accountedFor: { ...accounted, expectedUnmatched: unknown, everyEventAccountedFor },
+      // Ledger rows updated in place (HOT), without new entries in the ledger's indexes.
+      ledgerUpdates: {
+        updates: ledgerAfter.updates - ledgerBefore.updates,
+        inPlace: ledgerAfter.hot - ledgerBefore.hot,
+      },
     };
   } finally {
     await ingestion.close();
@@ -203,3 +210,13 @@ const benchmark: Benchmark = async (ctx) => {
 };
 
 export default benchmark;
+
+/** The send ledger's updates so far, and how many of them were HOT. */
+async function ledgerUpdates(db: Db): Promise<{ updates: number; hot: number }> {
+  // Backends report their counts at most once a second, when idle.
+  await new Promise((r) => setTimeout(r, 1_500));
+  const { rows } = await db.raw(
+    `select n_tup_upd::int as updates, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'sends'`,
+  );
+  return rows[0] as { updates: number; hot: number };
+}

@@ -114,6 +114,21 @@ describe('writing engagement events', () => {
     expect(await row()).toMatchObject({ status: 'delivered', delivered_at: at(2), opened_at: at(10) });
   });
 
+  it('moves updated_at with the status only, so that an open or a click can be written in place', async () => {
+    const updatedAt = async () => ((await t.db('sends').where({ id: send.id }).first('updated_at')) as any).updated_at;
+    await t
+      .db('sends')
+      .where({ id: send.id })
+      .update({ updated_at: at(0) });
+    await writeEngagementEvents(t.db, [mailgun(send, 'delivered', 1)]);
+    const delivered: Date = await updatedAt();
+    expect(delivered.getTime()).toBeGreaterThan(at(0).getTime());
+    await writeEngagementEvents(t.db, [mailgun(send, 'opened', 3)]);
+    await writeEngagementEvents(t.db, [mailgun(send, 'clicked', 4)]);
+    expect(await row()).toMatchObject({ status: 'delivered', opened_at: at(3), clicked_at: at(4) });
+    expect(await updatedAt()).toEqual(delivered);
+  });
+
   it('leaves the row untouched by events that move nothing: a second open, a late delivery report', async () => {
     await writeEngagementEvents(t.db, [mailgun(send, 'opened', 10)]);
     const before = await t.db('sends').where({ id: send.id }).first();

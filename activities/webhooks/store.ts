@@ -110,7 +110,10 @@ const INGEST = `
       opened_at = least(s.opened_at, v.opened_at),
       clicked_at = least(s.clicked_at, v.clicked_at),
       failed_at = least(s.failed_at, v.failed_at),
-      updated_at = now()
+      -- The time of the last status change. An open or a click leaves it, and with it every indexed
+      -- column, alone, so PostgreSQL can write that update in place (HOT) without touching the ledger's
+      -- indexes: two events in three, for a campaign's e-mail.
+      updated_at = case when ${rankSql('v.status')} > ${rankSql('s.status')} then now() else s.updated_at end
     from moves v
     where s.id = v.id
       -- A row the events do not move (a second open, a late delivery report) is left alone.
