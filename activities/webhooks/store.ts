@@ -44,6 +44,9 @@ const rankSql = (column: string) =>
     .map(([status, rank]) => `when '${status}' then ${rank}`)
     .join(' ')} else -1 end)`;
 
+/** The events move the row's status forward (their status outranks the row's). */
+const advances = `${rankSql('v.status')} > ${rankSql('s.status')}`;
+
 const INGEST = `
   with v as (
     select * from jsonb_to_recordset(?::jsonb) as v(
@@ -101,10 +104,10 @@ const INGEST = `
   ),
   updated as (
     update sends s set
-      status = case when ${rankSql('v.status')} > ${rankSql('s.status')} then v.status else s.status end,
-      error_code = case when ${rankSql('v.status')} > ${rankSql('s.status')} and v.error_code is not null
+      status = case when ${advances} then v.status else s.status end,
+      error_code = case when ${advances} and v.error_code is not null
                         then v.error_code else s.error_code end,
-      last_error = case when ${rankSql('v.status')} > ${rankSql('s.status')} and v.last_error is not null
+      last_error = case when ${advances} and v.last_error is not null
                         then v.last_error else s.last_error end,
       delivered_at = least(s.delivered_at, v.delivered_at),
       opened_at = least(s.opened_at, v.opened_at),
@@ -113,11 +116,11 @@ const INGEST = `
       -- The time of the last status change. An open or a click leaves it, and with it every indexed
       -- column, alone, so PostgreSQL can write that update in place (HOT) without touching the ledger's
       -- indexes: two events in three, for a campaign's e-mail.
-      updated_at = case when ${rankSql('v.status')} > ${rankSql('s.status')} then now() else s.updated_at end
+      updated_at = case when ${advances} then now() else s.updated_at end
     from moves v
     where s.id = v.id
       -- A row the events do not move (a second open, a late delivery report) is left alone.
-      and (${rankSql('v.status')} > ${rankSql('s.status')}
+      and (${advances}
            or least(s.delivered_at, v.delivered_at) is distinct from s.delivered_at
            or least(s.opened_at, v.opened_at) is distinct from s.opened_at
            or least(s.clicked_at, v.clicked_at) is distinct from s.clicked_at

@@ -2,10 +2,8 @@ import type { Db } from '../../platform/db.ts';
 import type { Principal } from './roles.ts';
 import { TokenError, type AccessClaims, type AccessTokens } from './tokens.ts';
 
-export interface UserAccessOptions {
-  /** How long the versions read from the database are trusted without an announcement. */
-  maxAgeMs?: number;
-}
+/** How long the versions read from the database are trusted without an announcement. */
+const MAX_AGE_MS = 5_000;
 
 /**
  * Whether an access token still speaks for its user. A token is checked by its signature alone for
@@ -19,8 +17,7 @@ export interface UserAccessOptions {
  * together, again once they are 5 s old, and at once after a change this process made, an
  * announcement, or a reconnect of the listener that may have missed announcements.
  */
-export function createUserAccess(db: Db, opts: UserAccessOptions = {}) {
-  const maxAgeMs = opts.maxAgeMs ?? 5_000;
+export function createUserAccess(db: Db) {
   let versions = new Map<string, number>();
   let loadedAt = -Infinity;
   let loading: Promise<void> | undefined;
@@ -41,7 +38,7 @@ export function createUserAccess(db: Db, opts: UserAccessOptions = {}) {
 
   return {
     async allows(claims: Pick<AccessClaims, 'userId' | 'accessVersion'>): Promise<boolean> {
-      if (Date.now() - loadedAt > maxAgeMs) await load();
+      if (Date.now() - loadedAt > MAX_AGE_MS) await load();
       return claims.accessVersion >= (versions.get(claims.userId) ?? 0);
     },
     /** A change announced on the real-time channel. */
