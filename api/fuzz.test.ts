@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logger.ts';
 /**
  * Hostile input from the API's own OpenAPI document: for every operation, random and boundary
  * values for its path parameters, query and body — hostile strings among them (SQL, markup,
- * spreadsheet formulas, template syntax, NUL bytes, 10 kB) — sent as an admin. Nothing may answer
+ * spreadsheet formulas, template syntax, NUL bytes, unpaired surrogates, 10 kB) — sent as an admin. Nothing may answer
  * 5xx, and every JSON answer must match the schema the document gives for its status.
  */
 
@@ -41,6 +41,7 @@ const hostile = [
   '${process.env.AUTH_SECRET}',
   '../../../../etc/passwd',
   'a\u0000b',
+  'half a pair: \uD83E',
   '🍾'.repeat(50),
   'x'.repeat(10_000),
   '',
@@ -219,7 +220,8 @@ describe('API fuzzing from the OpenAPI document', () => {
         let url = path;
         for (const p of params.filter((p) => p.in === 'path')) {
           // An empty segment would address another route (or none); every value here is non-empty.
-          url = url.replace(`{${p.name}}`, encodeURIComponent(String(value(p) ?? '') || '-'));
+          // A URL is UTF-8: it cannot carry an unpaired surrogate, which only a JSON body can.
+          url = url.replace(`{${p.name}}`, encodeURIComponent(String(value(p) ?? '').toWellFormed() || '-'));
         }
         const query = new URLSearchParams();
         for (const p of params.filter((p) => p.in === 'query')) {

@@ -37,6 +37,11 @@ export interface RouteSpec {
    * `body` schema then validates only bodies of `bodyMediaType`.
    */
   otherBodies?: Record<string, z.ZodType>;
+  /**
+   * Provider payloads: text PostgreSQL cannot store (NULs, unpaired surrogates) in the body becomes
+   * U+FFFD instead of a 400. A provider cannot correct an event it reports, and refusing it loses it.
+   */
+  repairsText?: boolean;
   responses: Record<number, ResponseSpec>;
   /** Error statuses beyond those every route of its kind can answer (400, 401, 403). */
   problems?: Partial<Record<number, string>>;
@@ -70,24 +75,50 @@ export function recordServedRoute(spec: RouteSpec): void {
   served.set(spec.key, spec);
 }
 
+/** Why PostgreSQL cannot store this text: a NUL character, or half of a surrogate pair (not Unicode). */
+function unstorable(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'contains a NUL character';
+  if (!text.isWellFormed()) return 'is not valid Unicode (an unpaired surrogate)';
+  return undefined;
+}
+
+/** Text made storable: NULs and unpaired surrogates become U+FFFD, as a decoder does with bad bytes. */
+const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD').toWellFormed();
+
 /**
- * Where a NUL character hides in a request part: PostgreSQL text cannot hold one. The path is
- * only spelt out for the part that has one; every request is walked.
+ * Where a request part holds text PostgreSQL cannot store, and why. The path is only spelt out
+ * for the part that has some; every request is walked.
  */
-function nulAt(value: unknown, path: string): string | undefined {
+function unstorableAt(value: unknown, path: string): { path: string; message: string } | undefined {
   const trail: string[] = [];
+  let message: string | undefined;
   const hides = (v: unknown): boolean => {
-    if (typeof v === 'string') return v.includes('\u0000');
+    if (typeof v === 'string') return (message = unstorable(v)) !== undefined;
     if (v === null || typeof v !== 'object') return false;
     for (const key of Object.keys(v)) {
-      if (key.includes('\u0000')) return true;
+      if ((message = unstorable(key)) !== undefined) return true;
       trail.push(key);
       if (hides((v as Record<string, unknown>)[key])) return true;
       trail.pop();
     }
     return false;
   };
-  return hides(value) ? [path, ...trail].join('.') : undefined;
+  return hides(value) ? { path: [path, ...trail].join('.'), message: message! } : undefined;
+}
+
+/** Replaces unstorable text in a parsed body, in place, keys included. */
+function repairText(value: unknown): unknown {
+  if (typeof value === 'string') return unstorable(value) ? storable(value) : value;
+  if (value === null || typeof value !== 'object') return value;
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    const repaired = repairText(o[key]);
+    if (unstorable(key)) {
+      delete o[key];
+      o[storable(key)] = repaired;
+    } else if (repaired !== o[key]) o[key] = repaired;
+  }
+  return value;
 }
 
 /**
@@ -97,11 +128,14 @@ function nulAt(value: unknown, path: string): string | undefined {
 export function validateInput(spec: RouteSpec): RequestHandler {
   return (req, res, next) => {
     const bodyIsOurs = !spec.otherBodies || !!req.is(spec.bodyMediaType ?? 'application/json');
-    const nul =
-      nulAt(req.params, 'path') ?? nulAt(req.query, 'query') ?? (bodyIsOurs ? nulAt(req.body, 'body') : undefined);
-    if (nul) {
-      throw new HttpProblem(400, 'Bad Request', 'Text may not contain NUL characters.', {
-        errors: [{ path: nul, message: 'contains a NUL character' }],
+    if (bodyIsOurs && spec.repairsText) req.body = repairText(req.body);
+    const bad =
+      unstorableAt(req.params, 'path') ??
+      unstorableAt(req.query, 'query') ??
+      (bodyIsOurs && !spec.repairsText ? unstorableAt(req.body, 'body') : undefined);
+    if (bad) {
+      throw new HttpProblem(400, 'Bad Request', 'Text may not contain NUL characters or unpaired surrogates.', {
+        errors: [bad],
       });
     }
     res.locals.input = {

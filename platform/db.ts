@@ -20,13 +20,16 @@ export function createDb(connectionString: string, poolMax = 10): Db {
 }
 
 /**
- * JSON text for a jsonb parameter. PostgreSQL's jsonb refuses the NUL character, so an escaped
- * NUL becomes U+FFFD rather than failing the statement (an escaped backslash before `u0000` is
- * left alone). The look-behind scan only runs when there is one: almost never.
+ * JSON text for a jsonb parameter. PostgreSQL's jsonb refuses the NUL character and unpaired
+ * surrogates, both of which JSON.stringify writes as `\uXXXX` escapes: they become U+FFFD rather
+ * than failing the statement (an escaped backslash before them is left alone). The look-behind
+ * scan only runs when there is one: almost never.
  */
 export function jsonbText(value: unknown): string {
   const text = JSON.stringify(value ?? null);
-  return text.includes('\\u0000') ? text.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : text;
+  return text.includes('\\u0000') || text.includes('\\ud')
+    ? text.replace(/(?<!\\)((?:\\\\)*)\\u(?:0000|d[89a-f][0-9a-f]{2})/g, '$1\\ufffd')
+    : text;
 }
 
 export async function isDatabaseReachable(db: Db): Promise<boolean> {

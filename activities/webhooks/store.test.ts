@@ -237,10 +237,26 @@ describe('writing engagement events', () => {
     expect(await t.db('suppressions').where({ address: customer.email })).toEqual([]);
   });
 
-  it('stores a payload with NUL characters rather than failing the batch', async () => {
-    const event = mailgun(send, 'delivered', 1, { payload: { note: 'a\u0000b', 'k\u0000': ['\\u0000'] } });
-    expect((await writeEngagementEvents(t.db, [event]))[0]!.result).toBe('accepted');
+  it('stores a payload with NUL characters or unpaired surrogates rather than failing the batch', async () => {
+    const payload = {
+      note: 'a\u0000b',
+      'k\u0000': ['\\u0000'],
+      high: 'x\uD800y',
+      low: '\uDC00',
+      pair: '🍾',
+      escapedText: '\\ud800',
+    };
+    const event = mailgun(send, 'delivered', 1, { payload });
+    const other = mailgun(send, 'opened', 2);
+    expect((await writeEngagementEvents(t.db, [event, other])).map((o) => o.result)).toEqual(['accepted', 'accepted']);
     const receipt = await t.db('webhook_receipts').where({ event_key: event.eventKey }).first('payload');
-    expect(receipt.payload).toEqual({ note: 'a\uFFFDb', 'k\uFFFD': ['\\u0000'] });
+    expect(receipt.payload).toEqual({
+      note: 'a\uFFFDb',
+      'k\uFFFD': ['\\u0000'],
+      high: 'x\uFFFDy',
+      low: '\uFFFD',
+      pair: '🍾',
+      escapedText: '\\ud800',
+    });
   });
 });

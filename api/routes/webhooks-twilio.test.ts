@@ -258,6 +258,14 @@ describe('Twilio webhooks', () => {
       expect(await consents()).toHaveLength(1);
     });
 
+    it('stores a text holding a NUL with U+FFFD in its place rather than refusing it', async () => {
+      const res = await inbound('Blanton\u0000s?');
+      expect(res.status).toBe(200);
+      const event = await t.db('analytics_events').where({ customer_id: customer.id, type: 'inbound' }).first();
+      const receipt = await t.db('webhook_receipts').where({ event_key: event.properties.eventKey }).first('payload');
+      expect(receipt.payload.Body).toBe('Blanton\uFFFDs?');
+    });
+
     it('suppresses a number that texts STOP even when no customer has it', async () => {
       const stranger = nextPhone();
       expect((await inbound('stop', stranger)).status).toBe(200);

@@ -202,6 +202,23 @@ describe('POST /api/webhooks/mailgun', () => {
     expect(await written()).toEqual(before);
   });
 
+  it('stores a signed event holding text PostgreSQL cannot (a NUL, unpaired surrogates) with U+FFFD in its place', async () => {
+    // Valid JSON that a provider could send: refusing it would only make the provider retry it until it gives up.
+    const data: Record<string, unknown> = {
+      ...event({ event: 'failed', severity: 'permanent' }),
+      reason: 'mailbox\u0000full \uD83E',
+    };
+    const res = await post(signed({ ...data, 'client-info': { ['device\uDC00']: 'phone' } }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ result: 'accepted' });
+    const receipt = await t.db('webhook_receipts').where({ provider: 'mailgun', event_key: data.id }).first('payload');
+    expect(receipt.payload).toMatchObject({
+      reason: 'mailbox\uFFFDfull \uFFFD',
+      'client-info': { 'device\uFFFD': 'phone' },
+    });
+    expect(await row()).toMatchObject({ status: 'bounced' });
+  });
+
   it('answers 413 to a body over 64 kB', async () => {
     const before = await written();
     const huge = signed({ ...event({ event: 'delivered' }), padding: 'x'.repeat(70_000) });

@@ -84,6 +84,7 @@ export const webhookRoutes = {
     summary: 'Mailgun delivery and engagement events',
     description: 'Authenticated by the HMAC signature in the body, checked before anything is written.',
     body: mailgunEnvelope,
+    repairsText: true,
     responses: {
       200: {
         description: 'Received, or a retry of an event already received.',
@@ -99,6 +100,7 @@ export const webhookRoutes = {
     description: 'Authenticated by X-Twilio-Signature over our public URL and the form, checked first.',
     headers: z.object({ 'x-twilio-signature': z.string().optional() }),
     body: twilioStatusCallback,
+    repairsText: true,
     bodyMediaType: 'application/x-www-form-urlencoded',
     responses: { 200: twiml },
     problems: signatureProblems,
@@ -110,6 +112,7 @@ export const webhookRoutes = {
     description: 'Authenticated by X-Twilio-Signature over our public URL and the form, checked first.',
     headers: z.object({ 'x-twilio-signature': z.string().optional() }),
     body: twilioInboundMessage,
+    repairsText: true,
     bodyMediaType: 'application/x-www-form-urlencoded',
     responses: { 200: twiml },
     problems: signatureProblems,
