@@ -108,7 +108,16 @@ const writesNothing: EngagementIngestion = {
   ingestAll: async (events) => events.map(() => ({ result: 'accepted', sendId: null, unmatched: false })),
   flush: async () => {},
   close: async () => {},
-  stats: () => ({ received: 0, accepted: 0, duplicates: 0, replayed: 0, unmatched: 0, batches: 0, failedBatches: 0 }),
+  stats: () => ({
+    received: 0,
+    accepted: 0,
+    duplicates: 0,
+    replayed: 0,
+    unmatched: 0,
+    batches: 0,
+    failedBatches: 0,
+    unwritable: 0,
+  }),
 };
 
 async function accountFor(db: Db, idPrefix: string) {

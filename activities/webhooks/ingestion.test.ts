@@ -77,6 +77,42 @@ describe('engagement ingestion', () => {
     await expect(ingestion.ingest(delivered())).rejects.toBeInstanceOf(BufferClosedError);
   });
 
+  it('fails only the event that cannot be written, and acknowledges its batch-mates', async () => {
+    // One batch: the events wait together for the lone writer.
+    const ingestion = createEngagementIngestion(
+      { db: t.db, log: createLogger('silent') },
+      { maxInFlight: 1, lingerMs: 50 },
+    );
+    const events = Array.from({ length: 21 }, () => delivered());
+    // A timestamp PostgreSQL cannot hold, as an absurd provider timestamp would give.
+    const unwritable = { ...events[13]!, occurredAt: new Date(8.64e15) };
+    events[13] = unwritable;
+    const settled = await Promise.allSettled(events.map((e) => ingestion.ingest(e)));
+    expect(settled.map((s) => s.status)).toEqual(events.map((e) => (e === unwritable ? 'rejected' : 'fulfilled')));
+    expect(String((settled[13] as PromiseRejectedResult).reason)).toMatch(/out of range/);
+    expect(ingestion.stats()).toMatchObject({ batches: 1, accepted: 20, unwritable: 1, failedBatches: 0 });
+    const stored = await t
+      .db('webhook_receipts')
+      .whereIn(
+        'event_key',
+        events.map((e) => e.eventKey),
+      )
+      .pluck('event_key');
+    expect(stored.sort()).toEqual(
+      events
+        .filter((e) => e !== unwritable)
+        .map((e) => e.eventKey)
+        .sort(),
+    );
+
+    // A ready-made batch: the others are written, then the call fails; a retry finds them duplicates.
+    const batch = [delivered(), unwritable, delivered()];
+    await expect(ingestion.ingestAll(batch)).rejects.toThrow(/out of range/);
+    expect(
+      await t.db('webhook_receipts').whereIn('event_key', [batch[0]!.eventKey, batch[2]!.eventKey]).count({ n: '*' }),
+    ).toEqual([{ n: 2 }]);
+  });
+
   it('fails the callers of a batch that cannot be written, and counts it', async () => {
     const broken = await createTestDatabase();
     await broken.db.schema.dropTable('analytics_events');

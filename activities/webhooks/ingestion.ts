@@ -22,7 +22,10 @@ export interface IngestStats {
   /** Accepted events whose ids match no ledger row: stored with a null send id. */
   unmatched: number;
   batches: number;
+  /** Batches that failed as a whole (the database away, say): every caller was answered with the error. */
   failedBatches: number;
+  /** Events that could not be written even alone, for what they hold; their batch-mates were written. */
+  unwritable: number;
 }
 
 export interface EngagementIngestion {
@@ -40,6 +43,20 @@ export type IngestionOptions = Omit<BatchBufferOptions<EngagementEvent, IngestOu
   purgeEveryMs?: number;
 };
 
+/** An event that a PostgreSQL data or constraint error refuses even alone, and why. */
+class Unwritable {
+  readonly error: unknown;
+  constructor(error: unknown) {
+    this.error = error;
+  }
+}
+
+/**
+ * SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation): something in the
+ * events themselves, not the database being away, which no amount of splitting would change.
+ */
+const isDataError = (err: unknown) => /^2[23]/.test((err as { code?: unknown }).code?.toString() ?? '');
+
 export function createEngagementIngestion(deps: { db: Db; log: Logger }, options: IngestionOptions = {}) {
   const { purgeEveryMs = 60_000, ...bufferOptions } = options;
   const maxBatch = bufferOptions.maxBatch ?? 500;
@@ -51,14 +68,31 @@ export function createEngagementIngestion(deps: { db: Db; log: Logger }, options
     unmatched: 0,
     batches: 0,
     failedBatches: 0,
+    unwritable: 0,
   };
   let lastPurge = Date.now();
 
-  async function write(events: EngagementEvent[]): Promise<IngestOutcome[]> {
-    stats.batches++;
-    let outcomes: IngestOutcome[];
+  /**
+   * A batch is one statement (or transaction) and fails as one. When it fails for what an event
+   * holds, it is written again in halves, so that only the event that cannot be written fails and
+   * its batch-mates, which share nothing with it, are acknowledged: log2(batch) more statements.
+   */
+  async function writeIsolating(events: EngagementEvent[]): Promise<(IngestOutcome | Unwritable)[]> {
     try {
-      outcomes = await writeEngagementEvents(deps.db, events);
+      return await writeEngagementEvents(deps.db, events);
+    } catch (err) {
+      if (!isDataError(err)) throw err;
+      if (events.length === 1) return [new Unwritable(err)];
+      const half = Math.ceil(events.length / 2);
+      return [...(await writeIsolating(events.slice(0, half))), ...(await writeIsolating(events.slice(half)))];
+    }
+  }
+
+  async function write(events: EngagementEvent[]): Promise<(IngestOutcome | Unwritable)[]> {
+    stats.batches++;
+    let outcomes: (IngestOutcome | Unwritable)[];
+    try {
+      outcomes = await writeIsolating(events);
     } catch (err) {
       stats.failedBatches++;
       deps.log.error({ err, events: events.length }, 'engagement events could not be written');
@@ -66,13 +100,21 @@ export function createEngagementIngestion(deps: { db: Db; log: Logger }, options
     }
     const unmatched: { source: string; eventKey: string; type: string }[] = [];
     for (const [i, o] of outcomes.entries()) {
+      const e = events[i]!;
+      if (o instanceof Unwritable) {
+        stats.unwritable++;
+        // The provider is answered 500 and retries; the receipt it would have had names nothing.
+        deps.log.error(
+          { err: o.error, source: e.source, eventKey: e.eventKey, type: e.type },
+          'an engagement event cannot be written; its batch-mates were',
+        );
+        continue;
+      }
       if (o.result === 'accepted') stats.accepted++;
       else if (o.result === 'duplicate') stats.duplicates++;
       else stats.replayed++;
-      if (o.result === 'accepted' && o.unmatched) {
-        const e = events[i]!;
+      if (o.result === 'accepted' && o.unmatched)
         unmatched.push({ source: e.source, eventKey: e.eventKey, type: e.type });
-      }
     }
     if (unmatched.length > 0) {
       stats.unmatched += unmatched.length;
@@ -91,18 +133,24 @@ export function createEngagementIngestion(deps: { db: Db; log: Logger }, options
     return outcomes;
   }
 
-  const buffer = new BatchBuffer<EngagementEvent, IngestOutcome>({ ...bufferOptions, write });
+  const written = (o: IngestOutcome | Unwritable): IngestOutcome => {
+    if (o instanceof Unwritable) throw o.error;
+    return o;
+  };
+
+  const buffer = new BatchBuffer<EngagementEvent, IngestOutcome | Unwritable>({ ...bufferOptions, write });
 
   const ingestion: EngagementIngestion = {
     ingest(event) {
       stats.received++;
-      return buffer.add(event);
+      return buffer.add(event).then(written);
     },
     async ingestAll(events) {
       stats.received += events.length;
-      const outcomes: IngestOutcome[] = [];
+      const outcomes: (IngestOutcome | Unwritable)[] = [];
       for (let i = 0; i < events.length; i += maxBatch) outcomes.push(...(await write(events.slice(i, i + maxBatch))));
-      return outcomes;
+      // The others are written: a retry of the whole batch finds them as duplicates.
+      return outcomes.map(written);
     },
     flush: () => buffer.flush(),
     close: () => buffer.close(),

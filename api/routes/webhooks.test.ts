@@ -193,6 +193,7 @@ describe('POST /api/webhooks/mailgun', () => {
       // Verified, but the event data is not an event.
       [signed(withoutId), {}],
       [signed({ ...event({ event: 'delivered' }), timestamp: 'yesterday' }), {}],
+      [signed({ ...event({ event: 'delivered' }), timestamp: 1e13 }), {}],
       [new URLSearchParams({ signature: 'x' }).toString(), { 'content-type': 'application/x-www-form-urlencoded' }],
     ] as const) {
       const res = await post(body, headers);
@@ -254,7 +255,16 @@ describe('webhooks when events cannot be taken in', () => {
     ingestAll: async () => [],
     flush: async () => {},
     close: async () => {},
-    stats: () => ({ received: 0, accepted: 0, duplicates: 0, replayed: 0, unmatched: 0, batches: 0, failedBatches: 0 }),
+    stats: () => ({
+      received: 0,
+      accepted: 0,
+      duplicates: 0,
+      replayed: 0,
+      unmatched: 0,
+      batches: 0,
+      failedBatches: 0,
+      unwritable: 0,
+    }),
   };
 
   beforeAll(async () => {

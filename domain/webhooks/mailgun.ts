@@ -36,7 +36,8 @@ export type MailgunSignature = MailgunEnvelope['signature'];
 const eventData = z.object({
   event: z.string().min(1).max(64),
   id: z.string().min(1).max(200),
-  timestamp: z.number().nonnegative(),
+  // Seconds; up to the end of year 9999, which a JavaScript date and PostgreSQL can both hold.
+  timestamp: z.number().nonnegative().max(253_402_300_799),
   severity: z.string().max(32).optional(),
   reason: z.string().max(200).optional(),
   recipient: z.string().max(320).optional(),
