@@ -13,8 +13,8 @@ import type { DriverFigures, DriverInput } from './webhooks-driver.ts';
 import { type Benchmark, wholeArg } from './types.ts';
 
 /**
- * `npm run bench -- webhooks [--events 50000] [--concurrency 50] [--sends 10000]
- *                            [--linger-ms 0] [--in-flight 2] [--max-batch 500] [--parallel-at N]`
+ * `npm run bench -- webhooks [--events 50000] [--concurrency 200] [--sends 10000]
+ *                            [--linger-ms 0] [--in-flight 2] [--max-batch 500] [--parallel-at 100]`
  *
  * The sustained rate of signed Mailgun webhook ingestion over loopback: the production app
  * (createApp, every middleware) verifying each signature and answering only once the event's
@@ -42,11 +42,12 @@ function options(args: string[]) {
   });
   return {
     events: wholeArg('events', values.events, 50_000),
-    concurrency: wholeArg('concurrency', values.concurrency, 50),
+    concurrency: wholeArg('concurrency', values.concurrency, 200),
     sends: wholeArg('sends', values.sends, 10_000),
     lingerMs: wholeArg('linger-ms', values['linger-ms'], 0, 0),
     maxInFlight: wholeArg('in-flight', values['in-flight'], 2),
     maxBatch: wholeArg('max-batch', values['max-batch'], 500),
+    // The ingestion's own default when not given.
     parallelAt: values['parallel-at'] === undefined ? undefined : wholeArg('parallel-at', values['parallel-at'], 1),
   };
 }

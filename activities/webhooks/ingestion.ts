@@ -58,7 +58,12 @@ class Unwritable {
 const isDataError = (err: unknown) => /^2[23]/.test((err as { code?: unknown }).code?.toString() ?? '');
 
 export function createEngagementIngestion(deps: { db: Db; log: Logger }, options: IngestionOptions = {}) {
-  const { purgeEveryMs = 60_000, ...bufferOptions } = options;
+  const { purgeEveryMs = 60_000, ...given } = options;
+  // One writer until a batch's worth waits. Below that, one statement of 100 events costs
+  // PostgreSQL less than two of 50 (a statement's triggers run once), and on a small machine a
+  // second busy backend takes the cores the API needs: 12–15 % more events a second on two
+  // cores (BENCHMARKS.md, webhooks). A deeper backlog still gets a second writer.
+  const bufferOptions = { parallelAt: 100, ...given };
   const maxBatch = bufferOptions.maxBatch ?? 500;
   const stats: IngestStats = {
     received: 0,
