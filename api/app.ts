@@ -47,7 +47,7 @@ import { dashboardRouter } from './routes/dashboard.ts';
 import { settingsRouter, type ComplianceConfig } from './routes/settings.ts';
 import { usersRouter } from './routes/users.ts';
 import { createMetricsRegistry, type Registry } from '../platform/metrics.ts';
-import { businessMetrics, httpMetrics, metricsRouter, observeWebhookLag } from './metrics.ts';
+import { businessMetrics, httpMetrics, metricsRouter, observeEngagement } from './metrics.ts';
 import { requestLog } from './request-log.ts';
 import { gated } from './router-gate.ts';
 import { series } from './series.ts';
@@ -128,7 +128,7 @@ export function createApp(deps: ApiDeps): Express {
   );
   // Provider webhooks and tracked links come before the API's body parser, authentication and
   // audit trail: a signature or a signed link is their authentication, their receipts their record.
-  const engagement = observeWebhookLag(
+  const engagement = observeEngagement(
     deps.engagement ?? createEngagementIngestion({ db: deps.db, log: deps.log }),
     metrics,
   );

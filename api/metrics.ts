@@ -63,10 +63,14 @@ export function httpMetrics(registry: Registry): RequestHandler {
 }
 
 /**
- * Observes, for every newly accepted provider event, how long after the provider says it happened
- * it reached us. Retried deliveries of an event we already have are not counted again.
+ * Counts what became of every engagement event the API offers the ingestion (provider webhooks and
+ * the click tracker; the sandbox's come from the worker), by source and result:
+ * accepted (matched to a send, or `unmatched`: stored with no send), a `duplicate` of one already
+ * received, a `replayed` signature, or `failed` (refused for want of room, or unwritable; the
+ * provider retries). And for every newly accepted provider event, how long after the provider says
+ * it happened it reached us; retried deliveries of an event we already have are not counted again.
  */
-export function observeWebhookLag(
+export function observeEngagement(
   ingestion: EngagementIngestion,
   registry: Registry,
   now: () => number = Date.now,
@@ -78,11 +82,36 @@ export function observeWebhookLag(
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 4 * 3600],
     registers: [registry],
   });
+  const events = new Counter({
+    name: 'lma_engagement_events_total',
+    help: 'Engagement events offered by provider webhooks and the click tracker, by source and result.',
+    labelNames: ['source', 'result'],
+    registers: [registry],
+  });
+  // One series per source and result, looked up once (prom-client hashes the labels on every call).
+  const counters = new Map<string, () => void>();
+  const count = (source: string, result: string) => {
+    const key = `${source} ${result}`;
+    let inc = counters.get(key);
+    if (!inc) {
+      const counter = events.labels(source, result);
+      inc = () => counter.inc();
+      counters.set(key, inc);
+    }
+    inc();
+  };
   return {
     ...ingestion,
     async ingest(event) {
       const receivedAt = now();
-      const outcome = await ingestion.ingest(event);
+      let outcome;
+      try {
+        outcome = await ingestion.ingest(event);
+      } catch (err) {
+        count(event.source, 'failed');
+        throw err;
+      }
+      count(event.source, outcome.result === 'accepted' && outcome.unmatched ? 'unmatched' : outcome.result);
       // Our own click redirect and the sandbox stamp events with our clock: nothing to measure.
       if (outcome.result === 'accepted' && (event.source === 'mailgun' || event.source === 'twilio')) {
         lag.observe({ provider: event.source }, Math.max(0, receivedAt - event.occurredAt.getTime()) / 1000);

@@ -142,6 +142,34 @@ describe('metrics, request logs and CORS', () => {
     expect(sample(text, 'lma_webhook_lag_seconds_bucket', { provider: 'mailgun', le: '120' })).toBe(1);
   });
 
+  it('counts what became of each webhook event: unmatched, duplicate, replayed', async () => {
+    const post = (body: unknown) =>
+      fetch(`${api.url}/api/webhooks/mailgun`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const before = await scrape();
+    const counted = (text: string, result: string) =>
+      sample(text, 'lma_engagement_events_total', { source: 'mailgun', result }) ?? 0;
+    // No send has these ids: stored as unmatched.
+    const data = mailgunEventData({ event: 'opened' });
+    const first = signedMailgunBody(data, { signingKey: SIGNING_KEY });
+    expect((await post(first)).status).toBe(200);
+    expect((await post(signedMailgunBody(data, { signingKey: SIGNING_KEY }))).status).toBe(200);
+    expect((await post(first)).status).toBe(406);
+    const after = await scrape();
+    for (const [result, n] of [
+      ['unmatched', 1],
+      ['duplicate', 1],
+      ['replayed', 1],
+      ['accepted', 0],
+      ['failed', 0],
+    ] as const) {
+      expect(counted(after, result) - counted(before, result), result).toBe(n);
+    }
+  });
+
   it('lets Prometheus scrape with an API key of the metrics scope only', async () => {
     const scraper = await api.services.apiKeys.create({ name: 'prometheus', role: 'admin', scopes: ['metrics'] });
     expect(await scrape(scraper.key)).toContain('lma_http_requests_total');

@@ -112,13 +112,14 @@ describe('monitoring files in deploy/', () => {
     }
   });
 
-  it('alerts on failed sends, webhook lag, a worker down and API errors', () => {
+  it('alerts on failed sends, webhook lag, unmatched webhook events, a worker down and API errors', () => {
     const rules = parseYaml(deploy('prometheus/alerts.yml')) as RuleFile;
     const alerts = Object.fromEntries(
       rules.groups.flatMap((g) => g.rules.flatMap((r) => (r.alert ? [[r.alert, r.expr]] : []))),
     ) as Record<string, string>;
     expect(alerts.LmaFailedSendRateHigh).toContain('status=~"failed|bounced"');
     expect(alerts.LmaWebhookLagHigh).toContain('lma_webhook_lag_seconds_bucket');
+    expect(alerts.LmaWebhookEventsUnmatched).toContain('lma_engagement_events_total{result="unmatched"}');
     expect(alerts.LmaWorkerDown).toBe('up{job="lma-worker"} == 0');
     expect(alerts.LmaApiErrorRateHigh).toContain('status=~"5.."');
   });

@@ -108,7 +108,7 @@ export function createEngagementIngestion(deps: { db: Db; log: Logger }, options
       const e = events[i]!;
       if (o instanceof Unwritable) {
         stats.unwritable++;
-        // The provider is answered 500 and retries; the receipt it would have had names nothing.
+        // Its caller answers 500 and the provider retries it; until someone looks, this line is its record.
         deps.log.error(
           { err: o.error, source: e.source, eventKey: e.eventKey, type: e.type },
           'an engagement event cannot be written; its batch-mates were',
