@@ -4,7 +4,7 @@ import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import express from 'express';
-import { createEngagementIngestion, type EngagementIngestion } from '../activities/webhooks/ingestion.ts';
+import { createEngagementIngestion, noEventsYet, type EngagementIngestion } from '../activities/webhooks/ingestion.ts';
 import { insertCampaign, insertSends } from '../activities/webhooks/testing.ts';
 import { listen, type ApiServer } from '../api/server.ts';
 import type { Db } from '../platform/db.ts';
@@ -109,16 +109,7 @@ const writesNothing: EngagementIngestion = {
   ingestAll: async (events) => events.map(() => ({ result: 'accepted', sendId: null, unmatched: false })),
   flush: async () => {},
   close: async () => {},
-  stats: () => ({
-    received: 0,
-    accepted: 0,
-    duplicates: 0,
-    replayed: 0,
-    unmatched: 0,
-    batches: 0,
-    failedBatches: 0,
-    unwritable: 0,
-  }),
+  stats: noEventsYet,
 };
 
 async function accountFor(db: Db, idPrefix: string) {

@@ -43,6 +43,18 @@ export type IngestionOptions = Omit<BatchBufferOptions<EngagementEvent, IngestOu
   purgeEveryMs?: number;
 };
 
+/** The stats of an ingestion that has seen nothing. */
+export const noEventsYet = (): IngestStats => ({
+  received: 0,
+  accepted: 0,
+  duplicates: 0,
+  replayed: 0,
+  unmatched: 0,
+  batches: 0,
+  failedBatches: 0,
+  unwritable: 0,
+});
+
 /** An event that a PostgreSQL data or constraint error refuses even alone, and why. */
 class Unwritable {
   readonly error: unknown;
@@ -65,16 +77,7 @@ export function createEngagementIngestion(deps: { db: Db; log: Logger }, options
   // cores (BENCHMARKS.md, webhooks). A deeper backlog still gets a second writer.
   const bufferOptions = { parallelAt: 100, ...given };
   const maxBatch = bufferOptions.maxBatch ?? 500;
-  const stats: IngestStats = {
-    received: 0,
-    accepted: 0,
-    duplicates: 0,
-    replayed: 0,
-    unmatched: 0,
-    batches: 0,
-    failedBatches: 0,
-    unwritable: 0,
-  };
+  const stats = noEventsYet();
   let lastPurge = Date.now();
 
   /**

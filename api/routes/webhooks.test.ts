@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { BufferFullError, type EngagementIngestion } from '../../activities/webhooks/ingestion.ts';
+import { BufferFullError, noEventsYet, type EngagementIngestion } from '../../activities/webhooks/ingestion.ts';
 import { insertCampaign, insertCustomer, insertSend, type SendRow } from '../../activities/webhooks/testing.ts';
 import { clickLinkKey, signClickToken } from '../../domain/messaging/click-token.ts';
 import { startTestApi, type TestApi } from '../../platform/testing/api.ts';
@@ -255,16 +255,7 @@ describe('webhooks when events cannot be taken in', () => {
     ingestAll: async () => [],
     flush: async () => {},
     close: async () => {},
-    stats: () => ({
-      received: 0,
-      accepted: 0,
-      duplicates: 0,
-      replayed: 0,
-      unmatched: 0,
-      batches: 0,
-      failedBatches: 0,
-      unwritable: 0,
-    }),
+    stats: noEventsYet,
   };
 
   beforeAll(async () => {
