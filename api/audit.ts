@@ -1,13 +1,12 @@
 import type { RequestHandler } from 'express';
 import { BatchBuffer } from '../platform/batch-buffer.ts';
-import { jsonbText, type Db } from '../platform/db.ts';
+import { jsonbText, storableText, type Db } from '../platform/db.ts';
 import type { Logger } from '../platform/logger.ts';
 
 const unsafe = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-// A refused request is recorded too, with whatever it carried: PostgreSQL text and jsonb cannot
-// hold NUL, so it becomes U+FFFD rather than costing the record.
-const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD');
+// A refused request is recorded too, with whatever it carried: text PostgreSQL cannot hold becomes
+// U+FFFD (storableText, jsonbText) rather than costing the record.
 
 /** One row of `audit_log`. */
 export interface AuditRecord {
@@ -94,7 +93,7 @@ export function auditTrail(audit: AuditLog): RequestHandler {
         actor_api_key_id: principal?.kind === 'api_key' ? principal.apiKeyId : null,
         action: key,
         entity_type: key.split(' ')[1]!.split('/')[2] ?? null,
-        entity_id: entityId ? storable(entityId).slice(0, 200) : null,
+        entity_id: entityId ? storableText(entityId).slice(0, 200) : null,
         request_id: res.locals.requestId,
         ip: req.ip ?? null,
         details: { status: res.statusCode, ...res.locals.audit },

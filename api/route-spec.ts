@@ -1,6 +1,7 @@
 import type { Request, RequestHandler, Response } from 'express';
 import type { z } from 'zod';
 import type { RouteKey } from './access.ts';
+import { storableText } from '../platform/db.ts';
 import { HttpProblem, parseOr400 } from './problem.ts';
 
 /**
@@ -82,9 +83,6 @@ function unstorable(text: string): string | undefined {
   return undefined;
 }
 
-/** Text made storable: NULs and unpaired surrogates become U+FFFD, as a decoder does with bad bytes. */
-const storable = (text: string) => text.replaceAll('\u0000', '\uFFFD').toWellFormed();
-
 /**
  * Where a request part holds text PostgreSQL cannot store, and why. The path is only spelt out
  * for the part that has some; every request is walked.
@@ -108,14 +106,14 @@ function unstorableAt(value: unknown, path: string): { path: string; message: st
 
 /** Replaces unstorable text in a parsed body, in place, keys included. */
 function repairText(value: unknown): unknown {
-  if (typeof value === 'string') return unstorable(value) ? storable(value) : value;
+  if (typeof value === 'string') return unstorable(value) ? storableText(value) : value;
   if (value === null || typeof value !== 'object') return value;
   const o = value as Record<string, unknown>;
   for (const key of Object.keys(o)) {
     const repaired = repairText(o[key]);
     if (unstorable(key)) {
       delete o[key];
-      o[storable(key)] = repaired;
+      o[storableText(key)] = repaired;
     } else if (repaired !== o[key]) o[key] = repaired;
   }
   return value;

@@ -187,9 +187,8 @@ function startApi(input: ApiServerInput): Promise<{ child: ChildProcess; ready: 
   const script = fileURLToPath(new URL('./api-server.ts', import.meta.url));
   // The API's log lines are formatted as in production and thrown away.
   // API_CPU_PROF=<dir> writes a CPU profile of the API process when it exits; API_HEAP_PROF=<dir>
-  // a sampling profile of what it allocated. The API runs with the flags of a production API process
-  // (apiNodeOptions); API_NODE_FLAGS replaces them, to compare memory settings ('' for V8's defaults).
-  // API_STDOUT=<file> keeps its standard output (log lines, and `--trace-gc` given in API_NODE_FLAGS).
+  // a sampling profile of what it allocated. API_STDOUT=<file> keeps its standard output (log lines,
+  // and `--trace-gc` given in API_NODE_FLAGS).
   const profile = [
     ...apiNodeFlags,
     ...(process.env.API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.API_CPU_PROF}`] : []),

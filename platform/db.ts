@@ -32,6 +32,9 @@ export function jsonbText(value: unknown): string {
     : text;
 }
 
+/** Text PostgreSQL can store: NULs and unpaired surrogates become U+FFFD, as a decoder does with bad bytes. */
+export const storableText = (text: string) => text.replaceAll('\u0000', '\uFFFD').toWellFormed();
+
 export async function isDatabaseReachable(db: Db): Promise<boolean> {
   try {
     await db.raw('select 1');

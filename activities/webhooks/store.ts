@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { contactEffectOf } from '../../domain/webhooks/contact-effects.ts';
 import type { EngagementEvent } from '../../domain/webhooks/events.ts';
 import { STATUS_RANK, trackingOf } from '../../domain/webhooks/send-status.ts';
-import { jsonbText, type Db } from '../../platform/db.ts';
+import { jsonbText, storableText, type Db } from '../../platform/db.ts';
 import { applyContactChanges, customersByAddress, type ContactChange } from './contacts.ts';
 
 /**
@@ -35,8 +35,9 @@ export interface IngestOutcome {
 
 type Conn = Db | Knex.Transaction;
 
-/** PostgreSQL text and jsonb refuse NUL; a provider's payload must not be able to fail a batch. */
-const noNul = (s: string) => s.replaceAll('\0', '\uFFFD');
+/** An event's key and its signature token as PostgreSQL stores them: two that store alike are one. */
+const keyOf = (e: EngagementEvent) => `${e.source}\0${storableText(e.eventKey)}`;
+const tokenOf = (e: EngagementEvent) => (e.replayGuard ? `${e.source}\0${storableText(e.replayGuard.token)}` : null);
 
 /** The status rank as SQL, from the one table in the domain. */
 const rankSql = (column: string) =>
@@ -237,8 +238,8 @@ async function writePass(
   const later: number[] = [];
   for (const i of ords) {
     const e = events[i]!;
-    const key = `${e.source}\0${noNul(e.eventKey)}`;
-    const token = e.replayGuard ? `${e.source}\0${noNul(e.replayGuard.token)}` : null;
+    const key = keyOf(e);
+    const token = tokenOf(e);
     if (keys.has(key) || (token !== null && tokens.has(token))) {
       later.push(i);
       continue;
@@ -297,12 +298,12 @@ async function writePass(
 function needsTransaction(events: readonly EngagementEvent[]): boolean {
   const keys = new Set<string>();
   for (const e of events) {
-    const key = `${e.source}\0${e.eventKey}`;
+    const key = keyOf(e);
     if (keys.has(key) || needsAddressLookup(e) || contactEffectOf(e) !== null) return true;
     keys.add(key);
   }
   // Two events with one token: the second is a replay, decided in a second pass.
-  const tokens = events.filter((e) => e.replayGuard).map((e) => `${e.source}\0${e.replayGuard!.token}`);
+  const tokens = events.map(tokenOf).filter((t) => t !== null);
   return new Set(tokens).size !== tokens.length;
 }
 
